@@ -1,0 +1,122 @@
+//! `hub-gateway`: reads its settings from the environment, loads the configuration, and
+//! serves the gateway until SIGTERM or SIGINT, letting in-flight requests finish.
+//!
+//! Composition only: every piece of logic lives in the library crates.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use hub_config::ProcessEnvironment;
+use hub_pipeline::{Gateway, Snapshot};
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+/// The process's settings, from the environment variables DESIGN.md names.
+#[derive(Debug)]
+struct Settings {
+    config_path: PathBuf,
+    address: SocketAddr,
+    json_logs: bool,
+}
+
+impl Settings {
+    fn from_env() -> anyhow::Result<Settings> {
+        let mode = std::env::var("HUB_MODE").unwrap_or_else(|_| "yaml".to_owned());
+        match mode.as_str() {
+            "yaml" => {}
+            "database" => bail!("HUB_MODE=database is not available in this version; use yaml"),
+            other => bail!("HUB_MODE must be `yaml` or `database`, not `{other}`"),
+        }
+
+        let config_path = std::env::var_os("CONFIG_FILE_PATH")
+            .map_or_else(|| PathBuf::from("config.yaml"), PathBuf::from);
+        let host = std::env::var("HOST").unwrap_or_else(|_| "0.0.0.0".to_owned());
+        let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_owned());
+        let port: u16 = port
+            .parse()
+            .with_context(|| format!("PORT must be a port number, not `{port}`"))?;
+        let address = format!("{host}:{port}");
+        let address = address
+            .parse()
+            .with_context(|| format!("HOST and PORT do not make an address: `{address}`"))?;
+        let json_logs = std::env::var("LOG_FORMAT").is_ok_and(|format| format == "json");
+
+        Ok(Settings {
+            config_path,
+            address,
+            json_logs,
+        })
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    // Chosen before anything touches TLS: with two crypto providers in the graph, rustls
+    // would otherwise refuse to pick one at run time.
+    rustls::crypto::ring::default_provider()
+        .install_default()
+        .map_err(|_| anyhow::anyhow!("a TLS crypto provider was already installed"))?;
+
+    let settings = Settings::from_env()?;
+    init_logging(settings.json_logs);
+
+    let config =
+        hub_config::load_file(&settings.config_path, &ProcessEnvironment).with_context(|| {
+            format!(
+                "refusing to start: {} is invalid",
+                settings.config_path.display()
+            )
+        })?;
+    let snapshot = Snapshot::build(&config).context("refusing to start")?;
+
+    let listener = TcpListener::bind(settings.address)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.address))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, config = %settings.config_path.display(), "hub-gateway listening");
+
+    hub_pipeline::serve(listener, Gateway::new(snapshot), shutdown_signal()).await;
+    tracing::info!("hub-gateway stopped");
+    Ok(())
+}
+
+fn init_logging(json: bool) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Completes on the first SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM; only SIGINT stops the gateway");
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            () = terminate => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    tracing::info!("shutdown signal received");
+}

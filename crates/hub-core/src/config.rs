@@ -1,0 +1,288 @@
+//! The configuration model as plain data: what a `config.yaml` or the database describes.
+//!
+//! Loading, `${NAME}` expansion and validation live in `hub-config`; this module only
+//! says what a configuration is. Field names are the ones users write, and are a contract.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A whole configuration: providers, the models they serve, and the pipelines that route
+/// requests to those models.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubConfig {
+    #[serde(default)]
+    pub general: GeneralConfig,
+    #[serde(default)]
+    pub providers: Vec<ProviderConfig>,
+    #[serde(default)]
+    pub models: Vec<ModelConfig>,
+    #[serde(default)]
+    pub pipelines: Vec<PipelineConfig>,
+}
+
+/// Settings that apply to the whole gateway.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneralConfig {
+    /// Whether prompts and completions may be recorded in traces. Off by default: content
+    /// leaves the gateway only when an operator asks for it.
+    #[serde(default)]
+    pub trace_content_enabled: bool,
+    /// The largest request body the gateway reads; a larger one is refused with 413.
+    #[serde(default = "default_max_request_body_bytes")]
+    pub max_request_body_bytes: u64,
+}
+
+/// 32 MiB: room for several base64 images in one chat request.
+pub const DEFAULT_MAX_REQUEST_BODY_BYTES: u64 = 32 * 1024 * 1024;
+
+fn default_max_request_body_bytes() -> u64 {
+    DEFAULT_MAX_REQUEST_BODY_BYTES
+}
+
+impl Default for GeneralConfig {
+    fn default() -> Self {
+        GeneralConfig {
+            trace_content_enabled: false,
+            max_request_body_bytes: DEFAULT_MAX_REQUEST_BODY_BYTES,
+        }
+    }
+}
+
+/// The vendor API a provider speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderType {
+    #[serde(rename = "openai")]
+    OpenAi,
+    Anthropic,
+    Azure,
+    Bedrock,
+    #[serde(rename = "vertexai")]
+    VertexAi,
+}
+
+impl ProviderType {
+    /// The name used in configuration files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderType::OpenAi => "openai",
+            ProviderType::Anthropic => "anthropic",
+            ProviderType::Azure => "azure",
+            ProviderType::Bedrock => "bedrock",
+            ProviderType::VertexAi => "vertexai",
+        }
+    }
+
+    /// The settings, beyond the common ones of [`ProviderConfig`], that this type accepts.
+    pub fn known_params(self) -> &'static [&'static str] {
+        match self {
+            ProviderType::OpenAi => &["organization_id", "project_id"],
+            ProviderType::Anthropic => &["version"],
+            ProviderType::Azure => &["resource_name", "api_version"],
+            ProviderType::Bedrock => &[
+                "region",
+                "aws_access_key_id",
+                "aws_secret_access_key",
+                "aws_session_token",
+                "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY",
+                "AWS_SESSION_TOKEN",
+            ],
+            ProviderType::VertexAi => &["project_id", "location", "credentials_path"],
+        }
+    }
+}
+
+impl fmt::Display for ProviderType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One account at one provider.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProviderConfig {
+    /// The unique name models refer to.
+    pub key: String,
+    #[serde(rename = "type")]
+    pub provider_type: ProviderType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    /// The endpoint the provider's own SDK would take; Hub appends the API's paths.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// How long to wait for a connection to the provider. Default 10 s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_timeout_ms: Option<u64>,
+    /// How long a call may take: the whole response when not streamed, the response head
+    /// when streamed. Default 600 s, as the OpenAI SDKs wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    /// Settings specific to the provider type, as listed by [`ProviderType::known_params`].
+    #[serde(flatten)]
+    pub params: BTreeMap<String, serde_json::Value>,
+}
+
+impl ProviderConfig {
+    /// A string setting from `params`.
+    pub fn param_str(&self, name: &str) -> Option<&str> {
+        self.params.get(name).and_then(serde_json::Value::as_str)
+    }
+}
+
+/// Credentials never reach a log: the key and the values of type-specific settings are
+/// left out.
+impl fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("key", &self.key)
+            .field("provider_type", &self.provider_type)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("params", &self.params.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// A model clients may name, served by one provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    /// What clients send as `model`.
+    pub key: String,
+    /// The provider's own model id.
+    #[serde(rename = "type")]
+    pub model_type: String,
+    /// The key of the provider that serves it.
+    pub provider: String,
+    /// Settings specific to the provider type, such as Azure's `deployment`.
+    #[serde(flatten)]
+    pub params: BTreeMap<String, serde_json::Value>,
+}
+
+/// A named route for one kind of operation, built from plugins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineConfig {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub pipeline_type: PipelineType,
+    #[serde(default)]
+    pub plugins: Vec<PluginConfig>,
+}
+
+impl PipelineConfig {
+    /// The pipeline's model router, if it has one.
+    pub fn model_router(&self) -> Option<&ModelRouterConfig> {
+        self.plugins.iter().find_map(|plugin| match plugin {
+            PluginConfig::ModelRouter(router) => Some(router),
+            _ => None,
+        })
+    }
+}
+
+/// The operation a pipeline serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PipelineType {
+    /// `/chat/completions`
+    Chat,
+    /// `/completions`
+    Completion,
+    /// `/embeddings`
+    Embeddings,
+}
+
+impl PipelineType {
+    /// The name used in configuration files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PipelineType::Chat => "chat",
+            PipelineType::Completion => "completion",
+            PipelineType::Embeddings => "embeddings",
+        }
+    }
+}
+
+impl fmt::Display for PipelineType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One plugin of a pipeline, written in YAML as a single-key map: `- logging: {...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PluginConfig {
+    Logging(LoggingConfig),
+    Tracing(TracingConfig),
+    ModelRouter(ModelRouterConfig),
+}
+
+/// The `logging` plugin: one access record per request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoggingConfig {
+    #[serde(default)]
+    pub level: LogLevel,
+}
+
+/// The level access records are written at.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Trace,
+    Debug,
+    #[default]
+    Info,
+    Warn,
+    Error,
+}
+
+/// The `tracing` plugin: where spans are exported.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TracingConfig {
+    /// The OTLP/HTTP collector, such as `http://collector:4318`.
+    pub endpoint: String,
+    /// Sent as a bearer token to the collector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    /// Extra headers for the collector.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for TracingConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TracingConfig")
+            .field("endpoint", &self.endpoint)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// The `model-router` plugin: which models a pipeline may send requests to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelRouterConfig {
+    /// Keys of the models this pipeline serves.
+    pub models: Vec<String>,
+    #[serde(default)]
+    pub strategy: RouterStrategy,
+}
+
+/// How the router picks among its models.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouterStrategy {
+    /// The requested model only.
+    #[default]
+    Simple,
+}

@@ -1,0 +1,412 @@
+//! The gateway's HTTP surface: routes, and the path of a request from bytes to pipeline and
+//! back.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body::Body;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full};
+use hub_core::chat::{ChatCompletionRequest, StreamOptions};
+use hub_core::completion::CompletionRequest;
+use hub_core::embeddings::{EmbeddingsRequest, EncodingFormat};
+use hub_core::models::{Model, ModelList};
+use hub_core::{BoxFuture, ChatResponse, CompletionResponse};
+use serde::Serialize;
+use tower::{Service, ServiceExt};
+use tracing::Instrument;
+
+use crate::error::GatewayError;
+use crate::operation::{Operation, OperationRequest, OperationResponse, Output};
+use crate::pipeline::Pipeline;
+use crate::request::{decode, read_json_body};
+use crate::snapshot::{PipelineChoiceError, Snapshot};
+use crate::stream::sse_body;
+
+/// The body of every response the gateway sends.
+pub type ResponseBody = UnsyncBoxBody<Bytes, Infallible>;
+
+/// Names the pipeline a request goes to.
+const PIPELINE_HEADER: &str = "x-traceloop-pipeline";
+const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The gateway as a tower service over HTTP requests. Cloning is cheap.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    snapshot: Arc<Snapshot>,
+}
+
+impl Gateway {
+    /// A gateway serving `snapshot`.
+    pub fn new(snapshot: Snapshot) -> Self {
+        Gateway {
+            snapshot: Arc::new(snapshot),
+        }
+    }
+}
+
+impl<B> Service<Request<B>> for Gateway
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    type Response = Response<ResponseBody>;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response<ResponseBody>, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let snapshot = Arc::clone(&self.snapshot);
+        let request_id = request_id(request.headers());
+        let span = tracing::debug_span!(
+            "request",
+            id = %request_id,
+            method = %request.method(),
+            path = request.uri().path(),
+        );
+
+        Box::pin(
+            async move {
+                let mut response = match handle(&snapshot, request).await {
+                    Ok(response) => response,
+                    Err(error) => {
+                        tracing::debug!(%error, status = error.status().as_u16(), "refused");
+                        error.into_response()
+                    }
+                };
+                if let Ok(value) = HeaderValue::try_from(request_id) {
+                    response.headers_mut().insert(REQUEST_ID_HEADER, value);
+                }
+                Ok(response)
+            }
+            .instrument(span),
+        )
+    }
+}
+
+/// Where a request goes.
+enum Route {
+    Operation(Operation),
+    Models,
+    Model(String),
+    Health,
+}
+
+async fn handle<B>(
+    snapshot: &Snapshot,
+    request: Request<B>,
+) -> Result<Response<ResponseBody>, GatewayError>
+where
+    B: Body,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let route = route(request.method(), request.uri().path())?;
+    let pipeline_name = request
+        .headers()
+        .get(PIPELINE_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+
+    match route {
+        Route::Health => Ok(json_response(
+            StatusCode::OK,
+            &serde_json::json!({"status": "ok"}),
+        )),
+        Route::Models => Ok(json_response(
+            StatusCode::OK,
+            &models(snapshot, pipeline_name.as_deref())?,
+        )),
+        Route::Model(id) => {
+            let list = models(snapshot, pipeline_name.as_deref())?;
+            let model = list
+                .data
+                .into_iter()
+                .find(|model| model.id == id)
+                .ok_or_else(|| GatewayError::NotFound {
+                    message: format!("The model `{id}` does not exist."),
+                    code: "model_not_found",
+                })?;
+            Ok(json_response(StatusCode::OK, &model))
+        }
+        Route::Operation(operation) => {
+            let (parts, body) = request.into_parts();
+            let body =
+                read_json_body(&parts.headers, body, snapshot.max_request_body_bytes).await?;
+            let prepared = prepare(operation, &body)?;
+            let pipeline = choose_pipeline(snapshot, pipeline_name.as_deref(), operation)?;
+            let response = pipeline.service.clone().oneshot(prepared.request).await?;
+            respond(response, prepared.client_wants_usage, prepared.encoding)
+        }
+    }
+}
+
+/// Maps a method and path to a route. Paths are served under both `/api/v1` and `/v1`, so a
+/// client's base URL may end in either.
+fn route(method: &Method, path: &str) -> Result<Route, GatewayError> {
+    let path = path.trim_end_matches('/');
+    if path == "/health" {
+        return allow(method, &Method::GET, "GET").map(|()| Route::Health);
+    }
+
+    let api_path = path
+        .strip_prefix("/api/v1")
+        .or_else(|| path.strip_prefix("/v1"))
+        .ok_or_else(|| unknown_route(path))?;
+    match api_path {
+        "/chat/completions" => {
+            allow(method, &Method::POST, "POST").map(|()| Route::Operation(Operation::Chat))
+        }
+        "/completions" => {
+            allow(method, &Method::POST, "POST").map(|()| Route::Operation(Operation::Completion))
+        }
+        "/embeddings" => {
+            allow(method, &Method::POST, "POST").map(|()| Route::Operation(Operation::Embeddings))
+        }
+        "/models" => allow(method, &Method::GET, "GET").map(|()| Route::Models),
+        _ => match api_path.strip_prefix("/models/") {
+            Some(id) if !id.is_empty() => {
+                allow(method, &Method::GET, "GET").map(|()| Route::Model(id.to_owned()))
+            }
+            _ => Err(unknown_route(path)),
+        },
+    }
+}
+
+fn allow(method: &Method, expected: &Method, allow: &'static str) -> Result<(), GatewayError> {
+    if method == expected {
+        Ok(())
+    } else {
+        Err(GatewayError::MethodNotAllowed { allow })
+    }
+}
+
+fn unknown_route(path: &str) -> GatewayError {
+    GatewayError::NotFound {
+        message: format!("Unknown request URL: {path}."),
+        code: "unknown_url",
+    }
+}
+
+/// A decoded request, and what the answer must respect of the client's wishes.
+struct Prepared {
+    request: OperationRequest,
+    client_wants_usage: bool,
+    encoding: EncodingFormat,
+}
+
+fn prepare(operation: Operation, body: &[u8]) -> Result<Prepared, GatewayError> {
+    match operation {
+        Operation::Chat => {
+            let mut request: ChatCompletionRequest = decode(body)?;
+            check_chat(&request)?;
+            let client_wants_usage =
+                ask_for_usage(request.is_stream(), &mut request.stream_options);
+            Ok(Prepared {
+                request: OperationRequest::Chat(request),
+                client_wants_usage,
+                encoding: EncodingFormat::Float,
+            })
+        }
+        Operation::Completion => {
+            let mut request: CompletionRequest = decode(body)?;
+            require_model(&request.model)?;
+            let client_wants_usage =
+                ask_for_usage(request.is_stream(), &mut request.stream_options);
+            Ok(Prepared {
+                request: OperationRequest::Completion(request),
+                client_wants_usage,
+                encoding: EncodingFormat::Float,
+            })
+        }
+        Operation::Embeddings => {
+            let request: EmbeddingsRequest = decode(body)?;
+            require_model(&request.model)?;
+            Ok(Prepared {
+                encoding: request.encoding_format.unwrap_or_default(),
+                request: OperationRequest::Embeddings(request),
+                client_wants_usage: false,
+            })
+        }
+    }
+}
+
+fn check_chat(request: &ChatCompletionRequest) -> Result<(), GatewayError> {
+    require_model(&request.model)?;
+    if request.messages.is_empty() {
+        return Err(bad_param(
+            "'messages' must contain at least one message.",
+            "messages",
+        ));
+    }
+    Ok(())
+}
+
+fn require_model(model: &str) -> Result<(), GatewayError> {
+    if model.is_empty() {
+        return Err(bad_param("'model' must not be empty.", "model"));
+    }
+    Ok(())
+}
+
+fn bad_param(message: &str, param: &str) -> GatewayError {
+    GatewayError::BadRequest {
+        message: message.to_owned(),
+        param: Some(param.to_owned()),
+        code: None,
+    }
+}
+
+/// Streams always ask the upstream for usage, so tokens can be counted; returns whether
+/// the client asked for it too.
+fn ask_for_usage(stream: bool, options: &mut Option<StreamOptions>) -> bool {
+    if !stream {
+        return false;
+    }
+    let options = options.get_or_insert_with(StreamOptions::default);
+    let client_wants_usage = options.include_usage == Some(true);
+    options.include_usage = Some(true);
+    client_wants_usage
+}
+
+fn choose_pipeline<'a>(
+    snapshot: &'a Snapshot,
+    name: Option<&str>,
+    operation: Operation,
+) -> Result<&'a Pipeline, GatewayError> {
+    snapshot
+        .pipeline(name, operation.pipeline_type())
+        .map_err(|error| match error {
+            PipelineChoiceError::Unknown => GatewayError::NotFound {
+                message: format!("No pipeline named `{}`.", name.unwrap_or_default()),
+                code: "pipeline_not_found",
+            },
+            PipelineChoiceError::WrongType(found) => GatewayError::BadRequest {
+                message: format!(
+                    "Pipeline `{}` is a {found} pipeline and does not serve {}.",
+                    name.unwrap_or_default(),
+                    operation.path()
+                ),
+                param: None,
+                code: Some("pipeline_mismatch"),
+            },
+            PipelineChoiceError::NoneServes => GatewayError::NotFound {
+                message: format!("No pipeline serves {}.", operation.path()),
+                code: "pipeline_not_found",
+            },
+        })
+}
+
+fn respond(
+    response: OperationResponse,
+    client_wants_usage: bool,
+    encoding: EncodingFormat,
+) -> Result<Response<ResponseBody>, GatewayError> {
+    let mut http = match response.output {
+        Output::Chat(ChatResponse::Complete(completion)) => {
+            json_response(StatusCode::OK, &completion)
+        }
+        Output::Chat(ChatResponse::Stream(chunks)) => {
+            event_stream(sse_body(chunks, client_wants_usage))
+        }
+        Output::Completion(CompletionResponse::Complete(completion)) => {
+            json_response(StatusCode::OK, &completion)
+        }
+        Output::Completion(CompletionResponse::Stream(chunks)) => {
+            event_stream(sse_body(chunks, client_wants_usage))
+        }
+        Output::Embeddings(mut embeddings) => {
+            embeddings.encode_as(encoding).map_err(|error| {
+                GatewayError::Provider(hub_core::Error::UpstreamProtocol {
+                    provider: response.provider.to_string(),
+                    message: error.to_string(),
+                })
+            })?;
+            json_response(StatusCode::OK, &embeddings)
+        }
+    };
+
+    let headers = http.headers_mut();
+    insert_text(headers, "x-hub-model", &response.model);
+    insert_text(headers, "x-hub-provider", &response.provider);
+    Ok(http)
+}
+
+fn models(snapshot: &Snapshot, pipeline: Option<&str>) -> Result<ModelList, GatewayError> {
+    let pipelines: Vec<&Pipeline> = match pipeline {
+        Some(name) => {
+            let found = snapshot.pipelines.iter().find(|p| &*p.name == name);
+            vec![found.ok_or_else(|| GatewayError::NotFound {
+                message: format!("No pipeline named `{name}`."),
+                code: "pipeline_not_found",
+            })?]
+        }
+        None => snapshot.pipelines.iter().collect(),
+    };
+
+    let mut data: Vec<Model> = Vec::new();
+    for route in pipelines.iter().flat_map(|pipeline| &pipeline.routes) {
+        if !data.iter().any(|model| *model.id == *route.key) {
+            data.push(Model::new(
+                &*route.key,
+                snapshot.created,
+                &*route.provider_key,
+            ));
+        }
+    }
+    Ok(ModelList::new(data))
+}
+
+pub(crate) fn full_body(bytes: Bytes) -> ResponseBody {
+    Full::new(bytes).boxed_unsync()
+}
+
+fn json_response(status: StatusCode, value: &impl Serialize) -> Response<ResponseBody> {
+    match serde_json::to_vec(value) {
+        Ok(body) => {
+            let mut response = Response::new(full_body(Bytes::from(body)));
+            *response.status_mut() = status;
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            response
+        }
+        Err(error) => {
+            let error = hub_core::Error::Internal(format!("cannot encode the response: {error}"));
+            GatewayError::Provider(error).into_response()
+        }
+    }
+}
+
+fn event_stream(body: ResponseBody) -> Response<ResponseBody> {
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+fn insert_text(headers: &mut HeaderMap, name: &'static str, value: &str) {
+    if let Ok(value) = HeaderValue::try_from(value) {
+        headers.insert(name, value);
+    }
+}
+
+/// The client's request id when it sent a usable one, else a new one.
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| !id.is_empty() && id.len() <= 128)
+        .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_owned)
+}

@@ -1,0 +1,238 @@
+//! The `logging` plugin: one access record per request, with a fixed set of fields.
+//!
+//! A streamed answer is recorded when its stream ends, or is dropped because the client
+//! went away, so the record carries the stream's outcome and token counts.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use futures_core::Stream;
+use hub_core::config::LogLevel;
+use hub_core::{BoxFuture, BoxStream, ChatResponse, CompletionResponse, Usage};
+use tower::{Layer, Service};
+
+use crate::error::GatewayError;
+use crate::operation::{OperationRequest, OperationResponse, Output};
+use crate::stream::StreamChunk;
+
+/// Adds [`Logging`] to a pipeline.
+#[derive(Debug, Clone)]
+pub(crate) struct LoggingLayer {
+    pipeline: Arc<str>,
+    level: LogLevel,
+}
+
+impl LoggingLayer {
+    pub(crate) fn new(pipeline: Arc<str>, level: LogLevel) -> Self {
+        LoggingLayer { pipeline, level }
+    }
+}
+
+impl<S> Layer<S> for LoggingLayer {
+    type Service = Logging<S>;
+
+    fn layer(&self, inner: S) -> Logging<S> {
+        Logging {
+            inner,
+            pipeline: Arc::clone(&self.pipeline),
+            level: self.level,
+        }
+    }
+}
+
+/// Writes an access record for every request that passes through.
+#[derive(Debug, Clone)]
+pub(crate) struct Logging<S> {
+    inner: S,
+    pipeline: Arc<str>,
+    level: LogLevel,
+}
+
+impl<S> Service<OperationRequest> for Logging<S>
+where
+    S: Service<OperationRequest, Response = OperationResponse, Error = GatewayError>,
+    S::Future: Send + 'static,
+{
+    type Response = OperationResponse;
+    type Error = GatewayError;
+    type Future = BoxFuture<'static, Result<OperationResponse, GatewayError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), GatewayError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: OperationRequest) -> Self::Future {
+        let mut record = AccessRecord {
+            level: self.level,
+            pipeline: Arc::clone(&self.pipeline),
+            operation: request.operation().name(),
+            requested_model: request.model().to_owned(),
+            model: None,
+            provider: None,
+            status: 200,
+            stream: false,
+            usage: None,
+            started: Instant::now(),
+            outcome: "completed",
+        };
+        let response = self.inner.call(request);
+
+        Box::pin(async move {
+            let mut response = match response.await {
+                Ok(response) => response,
+                Err(error) => {
+                    record.status = error.status().as_u16();
+                    record.outcome = "failed";
+                    record.emit();
+                    return Err(error);
+                }
+            };
+            record.model = Some(Arc::clone(&response.model));
+            record.provider = Some(Arc::clone(&response.provider));
+            response.output = observe(response.output, record);
+            Ok(response)
+        })
+    }
+}
+
+/// Records a whole answer now, and a stream when it ends.
+fn observe(output: Output, mut record: AccessRecord) -> Output {
+    match output {
+        Output::Chat(ChatResponse::Complete(completion)) => {
+            record.usage = completion.usage.clone();
+            record.emit();
+            Output::Chat(ChatResponse::Complete(completion))
+        }
+        Output::Chat(ChatResponse::Stream(chunks)) => {
+            Output::Chat(ChatResponse::Stream(RecordedStream::wrap(chunks, record)))
+        }
+        Output::Completion(CompletionResponse::Complete(completion)) => {
+            record.usage = completion.usage.clone();
+            record.emit();
+            Output::Completion(CompletionResponse::Complete(completion))
+        }
+        Output::Completion(CompletionResponse::Stream(chunks)) => Output::Completion(
+            CompletionResponse::Stream(RecordedStream::wrap(chunks, record)),
+        ),
+        Output::Embeddings(embeddings) => {
+            record.usage = Some(Usage {
+                prompt_tokens: embeddings.usage.prompt_tokens,
+                total_tokens: embeddings.usage.total_tokens,
+                ..Usage::default()
+            });
+            record.emit();
+            Output::Embeddings(embeddings)
+        }
+    }
+}
+
+/// The fields of one access record.
+#[derive(Debug)]
+struct AccessRecord {
+    level: LogLevel,
+    pipeline: Arc<str>,
+    operation: &'static str,
+    requested_model: String,
+    model: Option<Arc<str>>,
+    provider: Option<Arc<str>>,
+    status: u16,
+    stream: bool,
+    usage: Option<Usage>,
+    started: Instant,
+    outcome: &'static str,
+}
+
+impl AccessRecord {
+    fn emit(&self) {
+        let elapsed = self.started.elapsed();
+        let (prompt_tokens, completion_tokens) =
+            self.usage.as_ref().map_or((None, None), |usage| {
+                (Some(usage.prompt_tokens), Some(usage.completion_tokens))
+            });
+
+        // `tracing` fixes an event's level at compile time, so each level is its own call.
+        macro_rules! record {
+            ($level:expr) => {
+                tracing::event!(
+                    target: "hub::access",
+                    $level,
+                    pipeline = %self.pipeline,
+                    operation = self.operation,
+                    requested_model = %self.requested_model,
+                    model = self.model.as_deref(),
+                    provider = self.provider.as_deref(),
+                    status = self.status,
+                    stream = self.stream,
+                    outcome = self.outcome,
+                    latency_ms = elapsed.as_secs_f64() * 1000.0,
+                    prompt_tokens,
+                    completion_tokens,
+                    "access"
+                )
+            };
+        }
+        match self.level {
+            LogLevel::Trace => record!(tracing::Level::TRACE),
+            LogLevel::Debug => record!(tracing::Level::DEBUG),
+            LogLevel::Info => record!(tracing::Level::INFO),
+            LogLevel::Warn => record!(tracing::Level::WARN),
+            LogLevel::Error => record!(tracing::Level::ERROR),
+        }
+    }
+}
+
+/// A stream that keeps the usage it sees and writes its record once, when it ends or is
+/// dropped unfinished.
+struct RecordedStream<T> {
+    inner: BoxStream<Result<T, hub_core::Error>>,
+    record: Option<AccessRecord>,
+}
+
+impl<T: StreamChunk> RecordedStream<T> {
+    fn wrap(
+        inner: BoxStream<Result<T, hub_core::Error>>,
+        mut record: AccessRecord,
+    ) -> BoxStream<Result<T, hub_core::Error>> {
+        record.stream = true;
+        record.outcome = "cancelled";
+        Box::pin(RecordedStream {
+            inner,
+            record: Some(record),
+        })
+    }
+}
+
+impl<T: StreamChunk> Stream for RecordedStream<T> {
+    type Item = Result<T, hub_core::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let item = std::task::ready!(self.inner.as_mut().poll_next(cx));
+        if let Some(record) = self.record.as_mut() {
+            match &item {
+                Some(Ok(chunk)) => {
+                    if let Some(usage) = chunk.usage() {
+                        record.usage = Some(usage.clone());
+                    }
+                }
+                Some(Err(_)) => record.outcome = "failed",
+                None => record.outcome = "completed",
+            }
+        }
+        if matches!(item, None | Some(Err(_))) {
+            if let Some(record) = self.record.take() {
+                record.emit();
+            }
+        }
+        Poll::Ready(item)
+    }
+}
+
+impl<T> Drop for RecordedStream<T> {
+    fn drop(&mut self) {
+        if let Some(record) = self.record.take() {
+            record.emit();
+        }
+    }
+}

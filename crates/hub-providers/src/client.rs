@@ -1,0 +1,68 @@
+//! The outbound HTTP client: hyper-util's pooled client over hyper-rustls.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+/// How the client connects.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// How long to wait for TCP (and TLS) to be established.
+    pub connect_timeout: Duration,
+}
+
+/// A pooled client speaking HTTP/1.1, and HTTP/2 where TLS negotiates it.
+///
+/// Cloning is cheap and shares the pool.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    inner: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+}
+
+impl HttpClient {
+    /// A client with its own connection pool, trusting the Mozilla root certificates.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the TLS configuration cannot be built.
+    pub fn new(settings: &ClientSettings) -> Result<Self, rustls::Error> {
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(settings.connect_timeout));
+
+        // The crypto provider is named here rather than taken from the process default, so
+        // the client works whichever default a service embedding Hub installed.
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let connector = HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(provider)?
+            .https_or_http()
+            .enable_all_versions()
+            .wrap_connector(http);
+
+        let inner = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build(connector);
+        Ok(HttpClient { inner })
+    }
+
+    /// Sends a request and waits for the response head.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the connection cannot be made or breaks before the head arrives.
+    pub async fn send(
+        &self,
+        request: Request<Full<Bytes>>,
+    ) -> Result<Response<Incoming>, hyper_util::client::legacy::Error> {
+        self.inner.request(request).await
+    }
+}

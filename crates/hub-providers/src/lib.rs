@@ -1,0 +1,57 @@
+//! Hub's provider adapters: everything that knows a vendor's wire format or auth scheme.
+//!
+//! [`HttpClient`] is the pooled HTTP/1.1 and HTTP/2 client over rustls that every adapter
+//! sends through; [`sse`] decodes and encodes server-sent events; each vendor has one module
+//! that implements [`hub_core::Provider`]. [`build`] turns a provider's configuration into
+//! a ready adapter.
+//!
+//! Nothing outside this crate speaks a vendor's format, and nothing here knows about
+//! pipelines, routing or where the configuration came from.
+
+mod client;
+mod openai;
+pub mod sse;
+mod upstream;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hub_core::Provider;
+use hub_core::config::{ProviderConfig, ProviderType};
+
+pub use client::{ClientSettings, HttpClient};
+pub use openai::OpenAiProvider;
+
+/// Why a provider could not be built from its configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The configuration names a provider type this build has no adapter for yet.
+    #[error("provider type `{0}` is not supported by this version of Hub")]
+    UnsupportedType(ProviderType),
+    /// A setting is present but unusable.
+    #[error("{field}: {message}")]
+    InvalidSetting {
+        field: &'static str,
+        message: String,
+    },
+    /// The TLS stack could not be set up.
+    #[error("TLS setup failed: {0}")]
+    Tls(#[from] rustls::Error),
+}
+
+/// Builds the adapter for one configured provider, with its own connection pool.
+///
+/// # Errors
+///
+/// Fails when the type has no adapter yet, or a setting cannot be used.
+pub fn build(config: &ProviderConfig) -> Result<Arc<dyn Provider>, BuildError> {
+    let settings = ClientSettings {
+        connect_timeout: Duration::from_millis(config.connect_timeout_ms.unwrap_or(10_000)),
+    };
+    let client = HttpClient::new(&settings)?;
+
+    match config.provider_type {
+        ProviderType::OpenAi => Ok(Arc::new(OpenAiProvider::new(config, client)?)),
+        other => Err(BuildError::UnsupportedType(other)),
+    }
+}

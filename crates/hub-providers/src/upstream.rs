@@ -1,0 +1,140 @@
+//! What every adapter does with an upstream call: send within a deadline, read a bounded
+//! body, and name the provider in every error.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, Request, Response, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hub_core::Error;
+use hyper::body::Incoming;
+use tokio::time::Instant;
+
+use crate::HttpClient;
+
+/// The largest successful response body an adapter reads.
+pub(crate) const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The largest error body an adapter reads; the rest of a longer one is not needed.
+pub(crate) const MAX_ERROR_BYTES: usize = 64 * 1024;
+
+/// One provider's view of the client: its name for errors, and its time budget.
+#[derive(Debug, Clone)]
+pub(crate) struct Upstream {
+    pub(crate) provider: String,
+    pub(crate) client: HttpClient,
+    pub(crate) timeout: Duration,
+}
+
+impl Upstream {
+    /// Sends `request` and waits for the response head until `deadline`.
+    pub(crate) async fn send(
+        &self,
+        request: Request<Full<Bytes>>,
+        deadline: Instant,
+    ) -> Result<Response<Incoming>, Error> {
+        match tokio::time::timeout_at(deadline, self.client.send(request)).await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(error)) => Err(self.unreachable(&error)),
+            Err(_) => Err(self.timed_out()),
+        }
+    }
+
+    /// Reads a whole body of at most `limit` bytes until `deadline`.
+    pub(crate) async fn read_body(
+        &self,
+        body: Incoming,
+        limit: usize,
+        deadline: Instant,
+    ) -> Result<Bytes, Error> {
+        let collect = Limited::new(body, limit).collect();
+        match tokio::time::timeout_at(deadline, collect).await {
+            Ok(Ok(collected)) => Ok(collected.to_bytes()),
+            Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
+                Err(self.protocol(format!("response body is larger than {limit} bytes")))
+            }
+            Ok(Err(error)) => Err(Error::UpstreamUnreachable {
+                provider: self.provider.clone(),
+                message: format!("connection broke while reading the response: {error}"),
+            }),
+            Err(_) => Err(self.timed_out()),
+        }
+    }
+
+    /// The deadline of a call that starts now.
+    pub(crate) fn deadline(&self) -> Instant {
+        Instant::now() + self.timeout
+    }
+
+    pub(crate) fn timed_out(&self) -> Error {
+        Error::UpstreamTimeout {
+            provider: self.provider.clone(),
+            after: self.timeout,
+        }
+    }
+
+    pub(crate) fn protocol(&self, message: impl Into<String>) -> Error {
+        Error::UpstreamProtocol {
+            provider: self.provider.clone(),
+            message: message.into(),
+        }
+    }
+
+    fn unreachable(&self, error: &hyper_util::client::legacy::Error) -> Error {
+        let what = if error.is_connect() {
+            "connection failed"
+        } else {
+            "connection broke before a response"
+        };
+        Error::UpstreamUnreachable {
+            provider: self.provider.clone(),
+            message: format!("{what}: {}", error_chain(error)),
+        }
+    }
+}
+
+/// An error and its sources on one line, as hyper's own message alone says too little
+/// ("client error (Connect)").
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// `Retry-After` in seconds, as providers send it on 429 and 503.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_ignores_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
+
+        headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&headers), None);
+    }
+}
