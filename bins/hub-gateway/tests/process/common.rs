@@ -1,0 +1,133 @@
+//! Starting the real binary on a loopback port with a configuration written to a temporary
+//! directory, and reading its JSON logs.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// A running `hub-gateway` process. Killed on drop if still running.
+pub(crate) struct GatewayProcess {
+    pub(crate) child: Child,
+    pub(crate) addr: SocketAddr,
+    pub(crate) logs: mpsc::Receiver<Value>,
+    _dir: tempfile::TempDir,
+}
+
+/// A configuration routing the usual model names to the emulator at `base_url`.
+pub(crate) fn mock_config(base_url: &str) -> String {
+    format!(
+        r#"
+providers:
+  - key: mock
+    type: openai
+    api_key: ${{MOCK_KEY}}
+    base_url: {base_url}
+models:
+  - {{ key: gpt-4o, type: gpt-4o, provider: mock }}
+  - {{ key: gpt-3.5-turbo-instruct, type: gpt-3.5-turbo-instruct, provider: mock }}
+  - {{ key: text-embedding-3-small, type: text-embedding-3-small, provider: mock }}
+pipelines:
+  - name: default
+    type: chat
+    plugins:
+      - logging: {{ level: info }}
+      - model-router: {{ models: [gpt-4o] }}
+  - name: completions
+    type: completion
+    plugins:
+      - model-router: {{ models: [gpt-3.5-turbo-instruct] }}
+  - name: embeddings
+    type: embeddings
+    plugins:
+      - model-router: {{ models: [text-embedding-3-small] }}
+"#
+    )
+}
+
+/// The command for the binary with `config` as its file and the test environment set.
+pub(crate) fn command(config: &str) -> (Command, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path: PathBuf = dir.path().join("config.yaml");
+    std::fs::write(&path, config).expect("the config is written");
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hub-gateway"));
+    command
+        .env_clear()
+        .env("HUB_MODE", "yaml")
+        .env("CONFIG_FILE_PATH", &path)
+        .env("HOST", "127.0.0.1")
+        .env("PORT", "0")
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    (command, dir)
+}
+
+impl GatewayProcess {
+    /// Starts the binary and waits for it to say where it listens.
+    pub(crate) fn start(mut command: Command, dir: tempfile::TempDir) -> GatewayProcess {
+        let mut child = command.spawn().expect("hub-gateway starts");
+        let logs = read_logs(child.stderr.take().expect("stderr is piped"));
+
+        let addr = loop {
+            let line = logs
+                .recv_timeout(Duration::from_secs(20))
+                .expect("hub-gateway logs that it listens within 20 s");
+            if line["fields"]["message"] == "hub-gateway listening" {
+                let addr = line["fields"]["address"]
+                    .as_str()
+                    .expect("an address field");
+                break addr.parse().expect("a socket address");
+            }
+        };
+        GatewayProcess {
+            child,
+            addr,
+            logs,
+            _dir: dir,
+        }
+    }
+
+    /// `http://ADDR/v1`, the base URL an OpenAI client takes.
+    pub(crate) fn base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// Sends SIGTERM, as an orchestrator stopping the pod would.
+    pub(crate) fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -TERM succeeds");
+    }
+}
+
+impl Drop for GatewayProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Each JSON log line, as it is written, on a channel.
+fn read_logs(stderr: ChildStderr) -> mpsc::Receiver<Value> {
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            let value = serde_json::from_str(&line).unwrap_or(Value::String(line));
+            if send.send(value).is_err() {
+                break;
+            }
+        }
+    });
+    receive
+}

@@ -1,0 +1,76 @@
+//! SIGTERM stops the gateway only after the streams in flight have finished.
+
+use std::time::Duration;
+
+use hub_testkit::{MockConfig, OpenAiMock};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::common::{GatewayProcess, command, mock_config};
+
+#[tokio::test]
+async fn sigterm_lets_an_open_stream_finish() {
+    let mock = OpenAiMock::start(MockConfig {
+        stream_chunk_delay: Duration::from_millis(60),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let (mut command, dir) = command(&mock_config(&mock.base_url()));
+    command.env("MOCK_KEY", "any-key");
+    let mut gateway = GatewayProcess::start(command, dir);
+
+    let body = r#"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"one two three four five six seven eight"}]}"#;
+    let request = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: hub\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = TcpStream::connect(gateway.addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut first = [0_u8; 64];
+    let read = stream.read(&mut first).await.unwrap();
+    assert!(
+        first[..read].starts_with(b"HTTP/1.1 200"),
+        "the stream has started"
+    );
+
+    gateway.terminate();
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut rest))
+        .await
+        .expect("the stream ends within 10 s")
+        .unwrap();
+
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(
+        rest.contains("data: [DONE]"),
+        "the stream ran to its end: {rest}"
+    );
+    assert!(rest.contains("eight"), "no chunk was lost: {rest}");
+    let access = std::iter::from_fn(|| gateway.logs.recv_timeout(Duration::from_secs(5)).ok())
+        .find(|line| line["fields"]["message"] == "access")
+        .expect("an access record for the stream");
+    assert_eq!(access["fields"]["outcome"], "completed");
+    assert_eq!(access["fields"]["stream"], true);
+    assert!(
+        access["fields"]["completion_tokens"].as_u64() > Some(0),
+        "{access}"
+    );
+
+    let status = wait_for_exit(&mut gateway).await;
+    assert!(status.success(), "hub-gateway exits cleanly: {status}");
+    assert!(
+        TcpStream::connect(gateway.addr).await.is_err(),
+        "the port is closed"
+    );
+}
+
+async fn wait_for_exit(gateway: &mut GatewayProcess) -> std::process::ExitStatus {
+    for _ in 0..100 {
+        if let Some(status) = gateway.child.try_wait().unwrap() {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("hub-gateway did not exit within 10 s of SIGTERM");
+}
