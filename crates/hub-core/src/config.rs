@@ -95,6 +95,18 @@ impl ProviderType {
             ProviderType::VertexAi => &["project_id", "location", "credentials_path"],
         }
     }
+
+    /// The settings, beyond the common ones of [`ModelConfig`], that a model served by this
+    /// type accepts.
+    pub fn known_model_params(self) -> &'static [&'static str] {
+        match self {
+            ProviderType::Azure => &["deployment"],
+            ProviderType::OpenAi
+            | ProviderType::Anthropic
+            | ProviderType::Bedrock
+            | ProviderType::VertexAi => &[],
+        }
+    }
 }
 
 impl fmt::Display for ProviderType {

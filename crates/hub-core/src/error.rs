@@ -88,14 +88,17 @@ pub enum Error {
     UpstreamStatus {
         provider: String,
         status: u16,
-        body: ErrorBody,
+        body: Box<ErrorBody>,
         retry_after: Option<Duration>,
     },
 
     /// The provider reported an error inside a successful response, such as an error
     /// event in the middle of a stream.
     #[error("{provider}: {}", .body.error.message)]
-    UpstreamReported { provider: String, body: ErrorBody },
+    UpstreamReported {
+        provider: String,
+        body: Box<ErrorBody>,
+    },
 
     /// The provider could not be reached, or the connection broke before an answer.
     #[error("{provider}: upstream unreachable: {message}")]
@@ -181,7 +184,9 @@ impl Error {
                     code: None,
                 },
             },
-            Error::UpstreamStatus { status, body, .. } if is_client_status(*status) => body.clone(),
+            Error::UpstreamStatus { status, body, .. } if is_client_status(*status) => {
+                ErrorBody::clone(body)
+            }
             Error::UpstreamStatus { body: upstream, .. }
             | Error::UpstreamReported { body: upstream, .. } => {
                 let code = upstream.error.code.as_deref().unwrap_or("upstream_error");
@@ -211,7 +216,9 @@ mod tests {
         Error::UpstreamStatus {
             provider: "openai".to_owned(),
             status,
-            body: ErrorBody::new("invalid_request_error", "nope").with_code("model_not_found"),
+            body: Box::new(
+                ErrorBody::new("invalid_request_error", "nope").with_code("model_not_found"),
+            ),
             retry_after: None,
         }
     }

@@ -29,7 +29,7 @@ pub type CompletionStream = BoxStream<Result<Completion, Error>>;
 
 /// A chat answer: whole, or as a stream when the request asked for one.
 pub enum ChatResponse {
-    Complete(ChatCompletion),
+    Complete(Box<ChatCompletion>),
     Stream(ChatStream),
 }
 
@@ -46,7 +46,7 @@ impl fmt::Debug for ChatResponse {
 
 /// A legacy completion: whole, or as a stream when the request asked for one.
 pub enum CompletionResponse {
-    Complete(Completion),
+    Complete(Box<Completion>),
     Stream(CompletionStream),
 }
 

@@ -144,7 +144,7 @@ impl OpenAiProvider {
         Err(Error::UpstreamStatus {
             provider: self.key.clone(),
             status: status.as_u16(),
-            body: error_body(status, &body),
+            body: Box::new(error_body(status, &body)),
             retry_after,
         })
     }
@@ -153,7 +153,7 @@ impl OpenAiProvider {
         serde_json::from_slice(body).map_err(|error| match reported_error(body) {
             Some(reported) => Error::UpstreamReported {
                 provider: self.key.clone(),
-                body: reported,
+                body: Box::new(reported),
             },
             None => self
                 .upstream
@@ -183,7 +183,7 @@ impl Provider for OpenAiProvider {
                 Ok(ChatResponse::Stream(stream.await?))
             } else {
                 let completion = self.call::<ChatCompletion>(&self.chat_url, &request);
-                Ok(ChatResponse::Complete(completion.await?))
+                Ok(ChatResponse::Complete(Box::new(completion.await?)))
             }
         })
     }
@@ -200,7 +200,7 @@ impl Provider for OpenAiProvider {
                 Ok(CompletionResponse::Stream(stream.await?))
             } else {
                 let completion = self.call::<Completion>(&self.completions_url, &request);
-                Ok(CompletionResponse::Complete(completion.await?))
+                Ok(CompletionResponse::Complete(Box::new(completion.await?)))
             }
         })
     }
@@ -289,7 +289,7 @@ fn decode_chunk<T: DeserializeOwned>(upstream: &Upstream, data: &str) -> Result<
     serde_json::from_str(data).map_err(|error| match reported_error(data.as_bytes()) {
         Some(body) => Error::UpstreamReported {
             provider: upstream.provider.clone(),
-            body,
+            body: Box::new(body),
         },
         None => upstream.protocol(format!("unexpected stream event: {error}")),
     })

@@ -128,7 +128,7 @@ mod tests {
         let silent = StreamBody::new(futures_util::stream::pending::<
             Result<Frame<Bytes>, Infallible>,
         >());
-        let mut events = EventStream::new(silent, Duration::from_millis(20));
+        let mut events = Box::pin(EventStream::new(silent, Duration::from_millis(20)));
         assert!(matches!(events.next().await, Some(Err(SseError::Idle(_)))));
     }
 

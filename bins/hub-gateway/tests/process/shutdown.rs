@@ -67,7 +67,7 @@ async fn sigterm_lets_an_open_stream_finish() {
 
 async fn wait_for_exit(gateway: &mut GatewayProcess) -> std::process::ExitStatus {
     for _ in 0..100 {
-        if let Some(status) = gateway.child.try_wait().unwrap() {
+        if let Some(status) = gateway.child.try_wait().expect("the process can be polled") {
             return status;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -220,10 +220,10 @@ impl<T: StreamChunk> Stream for RecordedStream<T> {
                 None => record.outcome = "completed",
             }
         }
-        if matches!(item, None | Some(Err(_))) {
-            if let Some(record) = self.record.take() {
-                record.emit();
-            }
+        if matches!(item, None | Some(Err(_)))
+            && let Some(record) = self.record.take()
+        {
+            record.emit();
         }
         Poll::Ready(item)
     }
