@@ -242,11 +242,12 @@ fn headers(config: &ProviderConfig) -> Result<HeaderMap, BuildError> {
         value.set_sensitive(true);
         headers.insert(header::AUTHORIZATION, value);
     }
-    if let Some(organization) = config.param_str("organization_id") {
+    let setting = |name| config.param_str(name).filter(|value| !value.is_empty());
+    if let Some(organization) = setting("organization_id") {
         let value = HeaderValue::try_from(organization).map_err(invalid("organization_id"))?;
         headers.insert("openai-organization", value);
     }
-    if let Some(project) = config.param_str("project_id") {
+    if let Some(project) = setting("project_id") {
         let value = HeaderValue::try_from(project).map_err(invalid("project_id"))?;
         headers.insert("openai-project", value);
     }

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStderr, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -130,4 +130,80 @@ fn read_logs(stderr: ChildStderr) -> mpsc::Receiver<Value> {
         }
     });
     receive
+}
+
+/// The client version the wire format was checked against (PROTOCOLS.md section 7).
+const OPENAI_VERSION: &str = "3.60.0";
+
+/// Runs `tests/e2e/openai_client.py` against `gateway` with `env` (model names, checks), and
+/// fails the test with the client's output unless every check passes.
+pub(crate) async fn run_openai_client(gateway: &GatewayProcess, env: &[(&str, &str)]) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/openai_client.py");
+    let mut command = Command::new(openai_virtualenv());
+    command
+        .arg(script)
+        .env("HUB_BASE_URL", gateway.base_url())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .envs(env.iter().copied());
+
+    let output = tokio::task::spawn_blocking(move || command.output().expect("python runs"))
+        .await
+        .expect("the client's task ends");
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the client failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.trim_end().ends_with("ok"), "{stdout}");
+}
+
+/// The virtualenv's python, creating the virtualenv and installing the client once. Tests
+/// running at the same time share one install, guarded by a lock.
+fn openai_virtualenv() -> PathBuf {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = INSTALL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("openai-{OPENAI_VERSION}"));
+    let python = venv.join("bin/python");
+    let check = format!("import openai, sys; sys.exit(openai.__version__ != '{OPENAI_VERSION}')");
+    let installed = Command::new(&python)
+        .args(["-c", &check])
+        .status()
+        .is_ok_and(|status| status.success());
+    if installed {
+        return python;
+    }
+
+    run(
+        Command::new("python3")
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv),
+        "python3 -m venv (needs python3 3.10 or newer with the venv module)",
+    );
+    run(
+        Command::new(venv.join("bin/pip")).args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            &format!("openai=={OPENAI_VERSION}"),
+        ]),
+        "pip install openai (needs access to PyPI)",
+    );
+    python
+}
+
+fn run(command: &mut Command, what: &str) {
+    let output = command
+        .output()
+        .unwrap_or_else(|error| panic!("{what}: {error}"));
+    assert!(
+        output.status.success(),
+        "{what} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -1,0 +1,582 @@
+//! Tests of validation: each rule's fault at its exact path, and all faults together.
+
+use std::collections::BTreeMap;
+
+use figment::Figment;
+use figment::providers::Format;
+use hub_core::config::{LogLevel, LoggingConfig};
+use serde_json::json;
+
+use super::*;
+use crate::Yaml;
+
+const VALID: &str = r#"
+general:
+  trace_content_enabled: true
+  max_request_body_bytes: 1048576
+providers:
+  - key: openai
+    type: openai
+    api_key: sk-openai
+    base_url: https://api.openai.com/v1
+    connect_timeout_ms: 5000
+    timeout_ms: 60000
+    organization_id: org-1
+    project_id: proj-1
+  - key: anthropic
+    type: anthropic
+    api_key: sk-ant
+    version: "2023-06-01"
+  - key: azure
+    type: azure
+    api_key: az-key
+    resource_name: my-resource
+    api_version: "2024-10-21"
+  - key: bedrock
+    type: bedrock
+    region: us-east-1
+    aws_access_key_id: AKIAEXAMPLE
+    aws_secret_access_key: secret
+  - key: vertex
+    type: vertexai
+    project_id: my-project
+    location: us-central1
+    credentials_path: /etc/hub/service-account.json
+models:
+  - key: gpt-4o
+    type: gpt-4o
+    provider: openai
+  - key: claude
+    type: claude-sonnet-4-5
+    provider: anthropic
+  - key: azure-gpt-4o
+    type: gpt-4o
+    provider: azure
+    deployment: gpt-4o-prod
+  - key: nova
+    type: amazon.nova-lite-v1:0
+    provider: bedrock
+  - key: gemini
+    type: gemini-2.5-flash
+    provider: vertex
+pipelines:
+  - name: default
+    type: chat
+    plugins:
+      - logging: { level: debug }
+      - tracing:
+          endpoint: http://collector:4318
+          api_key: trace-key
+          headers: { x-team: hub }
+      - model-router: { models: [gpt-4o, claude, azure-gpt-4o, nova, gemini] }
+  - name: embeddings
+    type: embeddings
+    plugins:
+      - model-router: { models: [gpt-4o] }
+"#;
+
+/// Indices into [`VALID`].
+const OPENAI: usize = 0;
+const AZURE: usize = 2;
+const BEDROCK: usize = 3;
+const VERTEX: usize = 4;
+
+/// [`VALID`] read through figment but not validated. serde_norway alone would not do: it
+/// reads an externally tagged enum such as a plugin only from a YAML tag (`!logging`).
+fn valid() -> HubConfig {
+    Figment::from(Yaml::string(VALID)).extract().unwrap()
+}
+
+fn fault_lines(config: &HubConfig) -> Vec<String> {
+    match validate(config) {
+        Ok(()) => Vec::new(),
+        Err(error) => error.faults().iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn set_param(provider: &mut ProviderConfig, name: &str, value: &str) {
+    provider.params.insert(name.to_owned(), json!(value));
+}
+
+fn router(config: &mut HubConfig) -> &mut ModelRouterConfig {
+    match &mut config.pipelines[0].plugins[2] {
+        PluginConfig::ModelRouter(router) => router,
+        other => panic!("expected the model router, found {other:?}"),
+    }
+}
+
+#[test]
+fn the_full_example_is_valid() {
+    assert_eq!(fault_lines(&valid()), Vec::<String>::new());
+}
+
+#[test]
+fn an_empty_configuration_is_valid() {
+    assert_eq!(fault_lines(&HubConfig::default()), Vec::<String>::new());
+}
+
+#[test]
+fn provider_fields_are_the_serialized_ones() {
+    let mut provider = valid().providers[OPENAI].clone();
+    provider.params.clear();
+
+    let serialized = serde_json::to_value(&provider).unwrap();
+    let mut names: Vec<&str> = serialized
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = PROVIDER_FIELDS.to_vec();
+    names.sort_unstable();
+    expected.sort_unstable();
+
+    assert_eq!(names, expected);
+}
+
+#[test]
+fn model_fields_are_the_serialized_ones() {
+    let mut model = valid().models[0].clone();
+    model.params.clear();
+
+    let serialized = serde_json::to_value(&model).unwrap();
+    let mut names: Vec<&str> = serialized
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = MODEL_FIELDS.to_vec();
+    names.sort_unstable();
+    expected.sort_unstable();
+
+    assert_eq!(names, expected);
+}
+
+#[test]
+fn a_body_limit_of_zero_is_a_fault() {
+    let mut config = valid();
+    config.general.max_request_body_bytes = 0;
+
+    assert_eq!(
+        fault_lines(&config),
+        ["general.max_request_body_bytes: must be greater than 0"]
+    );
+}
+
+#[test]
+fn provider_keys_are_present_and_unique() {
+    let mut config = valid();
+    config.providers[1].key = " ".to_owned();
+    config.providers[AZURE].key = "openai".to_owned();
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "providers[1].key: must not be empty",
+            "providers[2].key: \"openai\" is already used at providers[0].key",
+            "models[1].provider: no provider named \"anthropic\"",
+            "models[2].provider: no provider named \"azure\"",
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_provider_setting_is_a_fault() {
+    let mut config = valid();
+    set_param(&mut config.providers[OPENAI], "foo", "bar");
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "providers[0].foo: unknown field for provider type openai; expected one of `key`, \
+             `type`, `api_key`, `base_url`, `connect_timeout_ms`, `timeout_ms`, \
+             `organization_id` or `project_id`"
+        ]
+    );
+}
+
+#[test]
+fn a_setting_of_another_provider_type_is_a_fault() {
+    let mut config = valid();
+    set_param(&mut config.providers[OPENAI], "region", "us-east-1");
+
+    let lines = fault_lines(&config);
+
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0].starts_with("providers[0].region: unknown field for provider type openai"));
+}
+
+#[test]
+fn a_provider_setting_must_be_a_string() {
+    let mut config = valid();
+    config.providers[VERTEX]
+        .params
+        .insert("project_id".to_owned(), json!(1234));
+
+    assert_eq!(
+        fault_lines(&config),
+        ["providers[4].project_id: must be a string (quote it)"]
+    );
+}
+
+#[test]
+fn base_url_must_be_an_absolute_http_url() {
+    for url in [
+        "api.openai.com/v1",
+        "/v1",
+        "ftp://example.com",
+        "http://",
+        "not a url",
+        "",
+    ] {
+        let mut config = valid();
+        config.providers[OPENAI].base_url = Some(url.to_owned());
+
+        assert_eq!(
+            fault_lines(&config),
+            [
+                "providers[0].base_url: must be an absolute http or https URL, such as \
+              https://host:port/path"
+            ],
+            "{url:?}"
+        );
+    }
+
+    let mut config = valid();
+    config.providers[OPENAI].base_url = Some("http://localhost:8000/v1".to_owned());
+    assert_eq!(fault_lines(&config), Vec::<String>::new());
+}
+
+#[test]
+fn api_key_and_timeouts_must_not_be_empty_or_zero() {
+    let mut config = valid();
+    let openai = &mut config.providers[OPENAI];
+    openai.api_key = Some(String::new());
+    openai.connect_timeout_ms = Some(0);
+    openai.timeout_ms = Some(0);
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "providers[0].api_key: must not be empty when given",
+            "providers[0].connect_timeout_ms: must be greater than 0",
+            "providers[0].timeout_ms: must be greater than 0",
+        ]
+    );
+}
+
+#[test]
+fn openai_needs_no_api_key() {
+    let mut config = valid();
+    config.providers[OPENAI].api_key = None;
+
+    assert_eq!(fault_lines(&config), Vec::<String>::new());
+}
+
+#[test]
+fn azure_needs_an_endpoint_and_an_api_version() {
+    let mut config = valid();
+    config.providers[AZURE].params.clear();
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "providers[2]: provider type azure needs `resource_name` or `base_url`",
+            "providers[2].api_version: required for provider type azure",
+        ]
+    );
+
+    let azure = &mut config.providers[AZURE];
+    azure.base_url = Some("https://my-resource.openai.azure.com".to_owned());
+    set_param(azure, "api_version", "2024-10-21");
+    assert_eq!(fault_lines(&config), Vec::<String>::new());
+}
+
+#[test]
+fn bedrock_needs_a_region_or_base_url() {
+    let mut config = valid();
+    config.providers[BEDROCK].params.remove("region");
+
+    assert_eq!(
+        fault_lines(&config),
+        ["providers[3]: provider type bedrock needs `region` or `base_url`"]
+    );
+
+    config.providers[BEDROCK].base_url =
+        Some("https://bedrock-runtime.us-east-1.amazonaws.com".to_owned());
+    assert_eq!(fault_lines(&config), Vec::<String>::new());
+}
+
+#[test]
+fn bedrock_static_keys_come_in_pairs() {
+    let mut config = valid();
+    config.providers[BEDROCK]
+        .params
+        .remove("aws_secret_access_key");
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "providers[3]: `aws_access_key_id` and `aws_secret_access_key` go together: give \
+             both, or neither to use the AWS credential chain"
+        ]
+    );
+}
+
+#[test]
+fn bedrock_accepts_either_spelling_of_its_keys() {
+    let mut config = valid();
+    let bedrock = &mut config.providers[BEDROCK];
+    bedrock.params.remove("aws_secret_access_key");
+    set_param(bedrock, "AWS_SECRET_ACCESS_KEY", "secret");
+    set_param(bedrock, "AWS_SESSION_TOKEN", "token");
+
+    assert_eq!(fault_lines(&config), Vec::<String>::new());
+}
+
+#[test]
+fn bedrock_refuses_both_spellings_of_one_key() {
+    let mut config = valid();
+    set_param(
+        &mut config.providers[BEDROCK],
+        "AWS_ACCESS_KEY_ID",
+        "AKIAOTHER",
+    );
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "providers[3].AWS_ACCESS_KEY_ID: give `aws_access_key_id` or `AWS_ACCESS_KEY_ID`, \
+             not both"
+        ]
+    );
+}
+
+#[test]
+fn bedrock_without_keys_uses_the_credential_chain() {
+    let mut config = valid();
+    let bedrock = &mut config.providers[BEDROCK];
+    bedrock.params.remove("aws_access_key_id");
+    bedrock.params.remove("aws_secret_access_key");
+    assert_eq!(fault_lines(&config), Vec::<String>::new());
+
+    set_param(&mut config.providers[BEDROCK], "aws_session_token", "token");
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "providers[3].aws_session_token: only meaningful with `aws_access_key_id` and \
+             `aws_secret_access_key`"
+        ]
+    );
+}
+
+#[test]
+fn an_empty_optional_setting_counts_as_absent() {
+    let mut config = valid();
+    let bedrock = &mut config.providers[BEDROCK];
+    set_param(bedrock, "aws_access_key_id", "");
+    set_param(bedrock, "aws_secret_access_key", "");
+
+    assert_eq!(fault_lines(&config), Vec::<String>::new());
+}
+
+#[test]
+fn vertex_needs_project_location_and_credentials() {
+    let mut config = valid();
+    config.providers[VERTEX].params.clear();
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "providers[4].project_id: required for provider type vertexai",
+            "providers[4].location: required for provider type vertexai",
+            "providers[4]: provider type vertexai needs `credentials_path` or `api_key`",
+        ]
+    );
+
+    let vertex = &mut config.providers[VERTEX];
+    set_param(vertex, "project_id", "my-project");
+    set_param(vertex, "location", "europe-west4");
+    vertex.api_key = Some("vertex-key".to_owned());
+    assert_eq!(fault_lines(&config), Vec::<String>::new());
+}
+
+#[test]
+fn model_keys_types_and_providers_are_checked() {
+    let mut config = valid();
+    config.models[0].key = String::new();
+    config.models[1].model_type = String::new();
+    config.models[2].key = "claude".to_owned();
+    config.models[3].provider = "anthropc".to_owned();
+    config.models[4].provider = String::new();
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "models[0].key: must not be empty",
+            "models[1].type: must not be empty",
+            "models[3].provider: no provider named \"anthropc\"",
+            "models[4].provider: must not be empty",
+            "models[2].key: \"claude\" is already used at models[1].key",
+            "pipelines[0].plugins[2].model-router.models[0]: no model named \"gpt-4o\"",
+            "pipelines[0].plugins[2].model-router.models[2]: no model named \"azure-gpt-4o\"",
+            "pipelines[1].plugins[0].model-router.models[0]: no model named \"gpt-4o\"",
+        ]
+    );
+}
+
+#[test]
+fn an_azure_model_needs_a_deployment() {
+    let mut config = valid();
+    config.models[2].params.clear();
+
+    assert_eq!(
+        fault_lines(&config),
+        ["models[2].deployment: required for a model of azure provider \"azure\""]
+    );
+
+    config.models[2]
+        .params
+        .insert("deployment".to_owned(), json!(["gpt-4o"]));
+    assert_eq!(
+        fault_lines(&config),
+        ["models[2].deployment: must be a string (quote it)"]
+    );
+}
+
+#[test]
+fn an_unknown_model_setting_is_a_fault() {
+    let mut config = valid();
+    config.models[0]
+        .params
+        .insert("deployment".to_owned(), json!("gpt-4o"));
+    config.models[2]
+        .params
+        .insert("max_tokens".to_owned(), json!(100));
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "models[0].deployment: unknown field for a model of provider type openai; expected \
+             one of `key`, `type` or `provider`",
+            "models[2].max_tokens: unknown field for a model of provider type azure; expected \
+             one of `key`, `type`, `provider` or `deployment`",
+        ]
+    );
+}
+
+#[test]
+fn pipeline_names_are_present_and_unique() {
+    let mut config = valid();
+    config.pipelines[0].name = String::new();
+    config.pipelines.push(config.pipelines[1].clone());
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "pipelines[0].name: must not be empty",
+            "pipelines[2].name: \"embeddings\" is already used at pipelines[1].name",
+        ]
+    );
+}
+
+#[test]
+fn a_pipeline_has_at_most_one_plugin_of_each_kind() {
+    let mut config = valid();
+    let second = PluginConfig::Logging(LoggingConfig {
+        level: LogLevel::Warn,
+    });
+    config.pipelines[0].plugins.push(second);
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "pipelines[0].plugins[3]: a second `logging` plugin (the first is plugins[0]); a \
+             pipeline has at most one of each kind"
+        ]
+    );
+}
+
+#[test]
+fn a_pipeline_needs_a_model_router() {
+    let mut config = valid();
+    config.pipelines[1].plugins.clear();
+
+    assert_eq!(
+        fault_lines(&config),
+        ["pipelines[1]: no `model-router` plugin; a pipeline cannot serve requests without one"]
+    );
+}
+
+#[test]
+fn router_models_exist_and_do_not_repeat() {
+    let mut config = valid();
+    router(&mut config).models = ["gpt-4o", "gpt-5", "gpt-4o"].map(String::from).to_vec();
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "pipelines[0].plugins[2].model-router.models[1]: no model named \"gpt-5\"",
+            "pipelines[0].plugins[2].model-router.models[2]: \"gpt-4o\" is already used at \
+             pipelines[0].plugins[2].model-router.models[0]",
+        ]
+    );
+}
+
+#[test]
+fn a_router_names_at_least_one_model() {
+    let mut config = valid();
+    router(&mut config).models.clear();
+
+    assert_eq!(
+        fault_lines(&config),
+        ["pipelines[0].plugins[2].model-router.models: must name at least one model"]
+    );
+}
+
+#[test]
+fn tracing_needs_an_http_endpoint_and_valid_headers() {
+    let mut config = valid();
+    let PluginConfig::Tracing(tracing) = &mut config.pipelines[0].plugins[1] else {
+        panic!("expected the tracing plugin");
+    };
+    tracing.endpoint = "collector:4318".to_owned();
+    tracing.api_key = Some(String::new());
+    tracing.headers = BTreeMap::from([
+        ("bad name".to_owned(), "v".to_owned()),
+        ("x-ok".to_owned(), "line\nbreak".to_owned()),
+    ]);
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "pipelines[0].plugins[1].tracing.endpoint: must be an absolute http or https URL, \
+             such as https://host:port/path",
+            "pipelines[0].plugins[1].tracing.api_key: must not be empty when given",
+            "pipelines[0].plugins[1].tracing.headers.bad name: not a valid HTTP header name",
+            "pipelines[0].plugins[1].tracing.headers.x-ok: not a valid HTTP header value",
+        ]
+    );
+}
+
+#[test]
+fn every_fault_is_reported_together() {
+    let mut config = valid();
+    config.general.max_request_body_bytes = 0;
+    set_param(&mut config.providers[OPENAI], "organisation_id", "org-1");
+    config.models[0].provider = "opneai".to_owned();
+    config.pipelines[1].plugins.clear();
+
+    let error = validate(&config).unwrap_err();
+
+    assert_eq!(
+        error.to_string(),
+        "general.max_request_body_bytes: must be greater than 0\n\
+         providers[0].organisation_id: unknown field for provider type openai; expected one of \
+         `key`, `type`, `api_key`, `base_url`, `connect_timeout_ms`, `timeout_ms`, \
+         `organization_id` or `project_id`\n\
+         models[0].provider: no provider named \"opneai\"\n\
+         pipelines[1]: no `model-router` plugin; a pipeline cannot serve requests without one"
+    );
+}

@@ -1,0 +1,87 @@
+//! The mock's configuration and the faults it can be told to inject.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The models a [`MockConfig::default`] serves.
+///
+/// The name decides which endpoint accepts a model: `text-embedding-*` only on
+/// `/v1/embeddings`, `*-instruct` only on `/v1/completions`, everything else on
+/// `/v1/chat/completions`.
+pub const DEFAULT_MODELS: [&str; 5] = [
+    "gpt-4o",
+    "gpt-4o-mini",
+    "gpt-3.5-turbo-instruct",
+    "text-embedding-3-small",
+    "text-embedding-3-large",
+];
+
+/// How an [`OpenAiMock`](crate::OpenAiMock) listens and answers.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MockConfig {
+    /// Where to listen; `None` binds `127.0.0.1` on a port the OS picks.
+    pub addr: Option<SocketAddr>,
+    /// The only bearer key accepted; `None` accepts any non-empty key.
+    pub api_key: Option<String>,
+    /// Delay before every response head, including injected faults. Default zero.
+    pub latency: Duration,
+    /// Delay between two events of a streamed response. Default zero.
+    pub stream_chunk_delay: Duration,
+    /// Model ids that exist; any other id is answered with `404 model_not_found`.
+    /// Default [`DEFAULT_MODELS`].
+    pub models: Vec<String>,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            addr: None,
+            api_key: None,
+            latency: Duration::ZERO,
+            stream_chunk_delay: Duration::ZERO,
+            models: DEFAULT_MODELS
+                .iter()
+                .map(|model| (*model).to_owned())
+                .collect(),
+        }
+    }
+}
+
+// Written by hand so the key never reaches a log line.
+impl fmt::Debug for MockConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockConfig")
+            .field("addr", &self.addr)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("latency", &self.latency)
+            .field("stream_chunk_delay", &self.stream_chunk_delay)
+            .field("models", &self.models)
+            .finish()
+    }
+}
+
+/// A misbehaviour applied to every request received after
+/// [`OpenAiMock::set_fault`](crate::OpenAiMock::set_fault), until it is cleared.
+///
+/// The request is still read and recorded first, so a test can check what arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// Answer with this status and JSON body, plus `Retry-After: <seconds>` when given.
+    /// A status outside 100..=999 is sent as 500.
+    Status {
+        status: u16,
+        body: serde_json::Value,
+        retry_after: Option<u64>,
+    },
+    /// Read the request, then close the TCP connection without sending a single byte.
+    ResetBeforeResponse,
+    /// Read the request and never answer; the connection stays open until shutdown.
+    Stall,
+    /// On streamed responses, send this many events, then close the connection mid-body:
+    /// no `[DONE]` and no final empty chunk of the chunked encoding. Requests that are not
+    /// streamed are answered normally.
+    TruncateStream { after_chunks: usize },
+    /// Answer `200` with `Content-Type: application/json` and a body that is not JSON.
+    InvalidJson,
+}

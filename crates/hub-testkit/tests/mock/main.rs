@@ -1,0 +1,14 @@
+//! End-to-end tests of the OpenAI emulator: real loopback sockets, a real HTTP client, and for
+//! the faults raw TCP reads so that what reaches the wire is checked byte for byte.
+
+mod auth;
+mod chat;
+mod client;
+mod completions;
+mod embeddings;
+mod faults;
+mod lifecycle;
+mod models;
+mod recording;
+mod stream;
+mod validation;
