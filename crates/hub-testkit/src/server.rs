@@ -1,6 +1,6 @@
 //! The accept loop, one hyper HTTP/1.1 connection per socket, and request routing.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -35,6 +35,7 @@ pub(crate) struct State {
     latency: Mutex<Duration>,
     requests: Mutex<Vec<RecordedRequest>>,
     next_id: AtomicU64,
+    open_connections: AtomicUsize,
 }
 
 impl State {
@@ -45,7 +46,12 @@ impl State {
             fault: Mutex::new(None),
             requests: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
+            open_connections: AtomicUsize::new(0),
         }
+    }
+
+    pub(crate) fn open_connections(&self) -> usize {
+        self.open_connections.load(Ordering::SeqCst)
     }
 
     pub(crate) fn set_fault(&self, fault: Option<Fault>) {
@@ -115,11 +121,14 @@ async fn serve_connection(stream: TcpStream, state: Arc<State>) {
         debug!(%error, "could not disable Nagle's algorithm");
     }
 
+    state.open_connections.fetch_add(1, Ordering::SeqCst);
+    let counted = Arc::clone(&state);
     let service = service_fn(move |request| handle(Arc::clone(&state), request));
     let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     if let Err(error) = connection.await {
         debug!(%error, "connection closed with an error");
     }
+    counted.open_connections.fetch_sub(1, Ordering::SeqCst);
 }
 
 async fn handle(

@@ -73,3 +73,29 @@ async fn shutdown_stops_listening_and_closes_idle_connections() {
     assert!(closed.is_ok(), "the idle connection is closed");
     assert!(refuses_connections(addr).await);
 }
+
+#[tokio::test]
+async fn open_connections_are_counted_until_the_caller_hangs_up() {
+    let mock = client::mock().await;
+    assert_eq!(mock.open_connections(), 0);
+
+    let stream = TcpStream::connect(mock.addr()).await.expect("a connection");
+    let mut counted = false;
+    for _ in 0..100 {
+        if mock.open_connections() == 1 {
+            counted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(counted, "the open connection is counted");
+
+    drop(stream);
+    for _ in 0..100 {
+        if mock.open_connections() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the closed connection is still counted");
+}
