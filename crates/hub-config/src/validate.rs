@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use hub_core::config::{
     GeneralConfig, HubConfig, ModelConfig, ModelRouterConfig, PipelineConfig, PluginConfig,
-    ProviderConfig, ProviderType, TracingConfig,
+    ProviderConfig, ProviderType, RetryConfig, RouterStrategy, TracingConfig,
 };
 
 use crate::error::{ConfigError, Fault, field, index, one_of};
@@ -25,7 +25,13 @@ const PROVIDER_FIELDS: [&str; 6] = [
 
 /// The fields every model takes; those specific to its provider's type are in
 /// [`ProviderType::known_model_params`].
-const MODEL_FIELDS: [&str; 3] = ["key", "type", "provider"];
+const MODEL_FIELDS: [&str; 5] = [
+    "key",
+    "type",
+    "provider",
+    "timeout_ms",
+    "first_byte_timeout_ms",
+];
 
 /// Checks `config` as a whole, and reports every fault found.
 pub fn validate(config: &HubConfig) -> Result<(), ConfigError> {
@@ -234,6 +240,14 @@ fn check_model(
 ) {
     check_not_empty(&model.key, &field(path, "key"), faults);
     check_not_empty(&model.model_type, &field(path, "type"), faults);
+    for (name, timeout) in [
+        ("timeout_ms", model.timeout_ms),
+        ("first_byte_timeout_ms", model.first_byte_timeout_ms),
+    ] {
+        if timeout == Some(0) {
+            faults.add(field(path, name), "must be greater than 0");
+        }
+    }
 
     let Some(provider) = providers.get(model.provider.as_str()) else {
         let message = if model.provider.is_empty() {
@@ -375,6 +389,49 @@ fn check_router(
 
     let names = router.models.iter().map(String::as_str);
     check_unique(names, |position| index(&models_path, position), faults);
+
+    check_weights(router, path, faults);
+    check_retry(&router.retry, &field(path, "retry"), faults);
+    if router.ejection.cooldown_ms == 0 && router.ejection.consecutive_failures > 0 {
+        let path = field(&field(path, "ejection"), "cooldown_ms");
+        faults.add(path, "must be greater than 0 while ejection is on");
+    }
+}
+
+/// Weights name the router's own models, are positive, and mean something only to the
+/// strategy that draws by weight.
+fn check_weights(router: &ModelRouterConfig, path: &str, faults: &mut Faults) {
+    let weights_path = field(path, "weights");
+    if !router.weights.is_empty() && router.strategy != RouterStrategy::WeightedRandom {
+        let message = format!(
+            "weights apply only to strategy `weighted_random`, not `{}`",
+            router.strategy.as_str()
+        );
+        faults.add(&weights_path, message);
+    }
+    for (model, weight) in &router.weights {
+        if !router.models.contains(model) {
+            faults.add(
+                field(&weights_path, model),
+                "not one of this router's models",
+            );
+        } else if *weight == 0 {
+            faults.add(field(&weights_path, model), "must be at least 1");
+        }
+    }
+}
+
+fn check_retry(retry: &RetryConfig, path: &str, faults: &mut Faults) {
+    if retry.initial_backoff_ms > retry.max_backoff_ms {
+        let message = "must not be greater than max_backoff_ms";
+        faults.add(field(path, "initial_backoff_ms"), message);
+    }
+    if retry.max_attempts == Some(0) {
+        faults.add(field(path, "max_attempts"), "must be at least 1");
+    }
+    if retry.max_elapsed_ms == 0 {
+        faults.add(field(path, "max_elapsed_ms"), "must be greater than 0");
+    }
 }
 
 /// Reports each repeated name at its later uses, at `path_of(position)`. Empty names are

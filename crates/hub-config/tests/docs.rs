@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use hub_core::config::{
-    GeneralConfig, HubConfig, LogLevel, LoggingConfig, ModelConfig, ModelRouterConfig,
-    PipelineConfig, PipelineType, PluginConfig, ProviderConfig, ProviderType, RouterStrategy,
-    TracingConfig,
+    EjectionConfig, GeneralConfig, HubConfig, LogLevel, LoggingConfig, ModelConfig,
+    ModelRouterConfig, PipelineConfig, PipelineType, PluginConfig, ProviderConfig, ProviderType,
+    RetryConfig, RouterStrategy, TracingConfig,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -54,10 +54,11 @@ fn log_levels() -> Vec<LogLevel> {
 }
 
 fn router_strategies() -> Vec<RouterStrategy> {
-    let all = [RouterStrategy::Simple];
+    use RouterStrategy::*;
+    let all = [Simple, OrderedFallback, WeightedRandom, LeastLatency];
     for strategy in all {
         match strategy {
-            RouterStrategy::Simple => {}
+            Simple | OrderedFallback | WeightedRandom | LeastLatency => {}
         }
     }
     all.to_vec()
@@ -76,7 +77,19 @@ fn plugins() -> Vec<PluginConfig> {
         }),
         PluginConfig::ModelRouter(ModelRouterConfig {
             models: vec!["model".to_owned()],
-            strategy: RouterStrategy::Simple,
+            strategy: RouterStrategy::WeightedRandom,
+            weights: BTreeMap::from([("model".to_owned(), 2)]),
+            retry: RetryConfig {
+                max_retries: 1,
+                initial_backoff_ms: 1,
+                max_backoff_ms: 1,
+                max_attempts: Some(1),
+                max_elapsed_ms: 1,
+            },
+            ejection: EjectionConfig {
+                consecutive_failures: 1,
+                cooldown_ms: 1,
+            },
         }),
     ];
     for plugin in &all {
@@ -114,6 +127,8 @@ fn every_field() -> HubConfig {
             key: format!("{provider_type}-model"),
             model_type: "model".to_owned(),
             provider: provider_type.as_str().to_owned(),
+            timeout_ms: Some(1),
+            first_byte_timeout_ms: Some(1),
             params: settings(provider_type.known_model_params()),
         });
 

@@ -172,6 +172,14 @@ pub struct ModelConfig {
     pub model_type: String,
     /// The key of the provider that serves it.
     pub provider: String,
+    /// How long a call to this model may take when not streamed, response read whole.
+    /// Unset: the provider's `timeout_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    /// How long a streamed call may take to yield its first chunk. Unset: the provider's
+    /// `timeout_ms`. The stream itself has no total limit, so long answers are not cut off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_byte_timeout_ms: Option<u64>,
     /// Settings specific to the provider type, such as Azure's `deployment`.
     #[serde(flatten)]
     pub params: BTreeMap<String, serde_json::Value>,
@@ -280,7 +288,8 @@ impl fmt::Debug for TracingConfig {
     }
 }
 
-/// The `model-router` plugin: which models a pipeline may send requests to.
+/// The `model-router` plugin: which models a pipeline may send requests to, and how it
+/// keeps a call alive when one of them fails.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelRouterConfig {
@@ -288,13 +297,117 @@ pub struct ModelRouterConfig {
     pub models: Vec<String>,
     #[serde(default)]
     pub strategy: RouterStrategy,
+    /// Relative weights for `weighted_random`, by model key; a model not listed weighs 1.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub weights: BTreeMap<String, u32>,
+    #[serde(default)]
+    pub retry: RetryConfig,
+    #[serde(default)]
+    pub ejection: EjectionConfig,
 }
 
-/// How the router picks among its models.
+/// How the router picks among its models. Every strategy but `simple` falls back to the
+/// router's other models, in the order it chose, when an attempt fails in a way another
+/// model may not.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RouterStrategy {
     /// The requested model only.
     #[default]
     Simple,
+    /// The requested model, then the router's other models in list order.
+    OrderedFallback,
+    /// Any of the router's models, drawn at random by weight.
+    WeightedRandom,
+    /// The faster of two of the router's models drawn at random, by a moving average of
+    /// their latency.
+    LeastLatency,
+}
+
+impl RouterStrategy {
+    /// The name used in configuration files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouterStrategy::Simple => "simple",
+            RouterStrategy::OrderedFallback => "ordered_fallback",
+            RouterStrategy::WeightedRandom => "weighted_random",
+            RouterStrategy::LeastLatency => "least_latency",
+        }
+    }
+}
+
+/// Retries of a failed attempt on the same model, and the limits of one request's attempts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryConfig {
+    /// Further attempts on the same model after a failure a retry may help.
+    #[serde(default)]
+    pub max_retries: u32,
+    /// The first backoff; each retry doubles it, with full jitter, up to `max_backoff_ms`.
+    /// A provider's `retry-after` is honoured instead when it is longer.
+    #[serde(default = "default_initial_backoff_ms")]
+    pub initial_backoff_ms: u64,
+    #[serde(default = "default_max_backoff_ms")]
+    pub max_backoff_ms: u64,
+    /// The most attempts one request may make, retries and fallbacks together. Unset: one
+    /// round over the candidates with their retries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<u32>,
+    /// No new attempt starts once a request has spent this long.
+    #[serde(default = "default_max_elapsed_ms")]
+    pub max_elapsed_ms: u64,
+}
+
+fn default_initial_backoff_ms() -> u64 {
+    100
+}
+
+fn default_max_backoff_ms() -> u64 {
+    5_000
+}
+
+fn default_max_elapsed_ms() -> u64 {
+    60_000
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            max_retries: 0,
+            initial_backoff_ms: default_initial_backoff_ms(),
+            max_backoff_ms: default_max_backoff_ms(),
+            max_attempts: None,
+            max_elapsed_ms: default_max_elapsed_ms(),
+        }
+    }
+}
+
+/// Outlier ejection: a model that keeps failing is skipped for a while, then probed with
+/// one request before it takes traffic again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EjectionConfig {
+    /// Consecutive failed attempts that eject a model; 0 turns ejection off.
+    #[serde(default = "default_consecutive_failures")]
+    pub consecutive_failures: u32,
+    /// How long an ejected model is skipped before it is probed.
+    #[serde(default = "default_cooldown_ms")]
+    pub cooldown_ms: u64,
+}
+
+fn default_consecutive_failures() -> u32 {
+    5
+}
+
+fn default_cooldown_ms() -> u64 {
+    30_000
+}
+
+impl Default for EjectionConfig {
+    fn default() -> Self {
+        EjectionConfig {
+            consecutive_failures: default_consecutive_failures(),
+            cooldown_ms: default_cooldown_ms(),
+        }
+    }
 }

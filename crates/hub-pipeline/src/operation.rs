@@ -8,8 +8,8 @@ use hub_core::config::PipelineType;
 use hub_core::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 use hub_core::{ChatResponse, CompletionResponse};
 
-/// A decoded request on its way through a pipeline.
-#[derive(Debug)]
+/// A decoded request on its way through a pipeline. Cloned for each further attempt.
+#[derive(Debug, Clone)]
 pub(crate) enum OperationRequest {
     Chat(ChatCompletionRequest),
     Completion(CompletionRequest),
@@ -23,6 +23,15 @@ impl OperationRequest {
             OperationRequest::Chat(request) => &request.model,
             OperationRequest::Completion(request) => &request.model,
             OperationRequest::Embeddings(request) => &request.model,
+        }
+    }
+
+    /// Whether the client asked for a stream.
+    pub(crate) fn is_stream(&self) -> bool {
+        match self {
+            OperationRequest::Chat(request) => request.is_stream(),
+            OperationRequest::Completion(request) => request.is_stream(),
+            OperationRequest::Embeddings(_) => false,
         }
     }
 
@@ -44,6 +53,8 @@ pub(crate) struct OperationResponse {
     pub(crate) model: Arc<str>,
     /// The key of the provider that served the call.
     pub(crate) provider: Arc<str>,
+    /// How many attempts the call took, retries and fallbacks included.
+    pub(crate) attempts: u32,
 }
 
 /// What the provider answered, whole or streamed.

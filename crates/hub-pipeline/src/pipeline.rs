@@ -56,8 +56,11 @@ pub(crate) fn build(
         })
         .collect::<Result<Vec<_>, _>>()?;
 
-    let mut service =
-        PipelineService::new(ModelRouter::new(Arc::clone(&name), pipeline_routes.clone()));
+    let mut service = PipelineService::new(ModelRouter::new(
+        Arc::clone(&name),
+        pipeline_routes.clone(),
+        router,
+    ));
     for plugin in config.plugins.iter().rev() {
         service = match plugin {
             PluginConfig::Logging(logging) => {

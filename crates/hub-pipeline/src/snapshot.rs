@@ -9,6 +9,7 @@ use hub_core::Provider;
 use hub_core::config::{HubConfig, ModelConfig, PipelineType};
 
 use crate::pipeline::{self, Pipeline};
+use crate::plugins::model_router::ModelHealth;
 
 /// A model ready to be called: its definition and the provider adapter that serves it.
 #[derive(Debug)]
@@ -17,6 +18,8 @@ pub(crate) struct Route {
     pub(crate) model: ModelConfig,
     pub(crate) provider_key: Arc<str>,
     pub(crate) provider: Arc<dyn Provider>,
+    /// Shared by every pipeline that routes to the model.
+    pub(crate) health: ModelHealth,
 }
 
 /// Why a configuration could not be compiled.
@@ -140,6 +143,7 @@ fn build_routes(
             model: model.clone(),
             provider_key: Arc::from(model.provider.as_str()),
             provider: Arc::clone(provider),
+            health: ModelHealth::default(),
         };
         routes.insert(model.key.clone(), Arc::new(route));
     }

@@ -138,6 +138,8 @@ fn provider_fields_are_the_serialized_ones() {
 fn model_fields_are_the_serialized_ones() {
     let mut model = valid().models[0].clone();
     model.params.clear();
+    model.timeout_ms = Some(1);
+    model.first_byte_timeout_ms = Some(1);
 
     let serialized = serde_json::to_value(&model).unwrap();
     let mut names: Vec<&str> = serialized
@@ -459,9 +461,10 @@ fn an_unknown_model_setting_is_a_fault() {
         fault_lines(&config),
         [
             "models[0].deployment: unknown field for a model of provider type openai; expected \
-             one of `key`, `type` or `provider`",
+             one of `key`, `type`, `provider`, `timeout_ms` or `first_byte_timeout_ms`",
             "models[2].max_tokens: unknown field for a model of provider type azure; expected \
-             one of `key`, `type`, `provider` or `deployment`",
+             one of `key`, `type`, `provider`, `timeout_ms`, `first_byte_timeout_ms` or \
+             `deployment`",
         ]
     );
 }
@@ -578,5 +581,34 @@ fn every_fault_is_reported_together() {
          `organization_id` or `project_id`\n\
          models[0].provider: no provider named \"opneai\"\n\
          pipelines[1]: no `model-router` plugin; a pipeline cannot serve requests without one"
+    );
+}
+
+#[test]
+fn router_options_are_checked() {
+    let mut config = valid();
+    config.models[0].timeout_ms = Some(0);
+    let router = router(&mut config);
+    router.weights.insert(router.models[0].clone(), 0);
+    router.weights.insert("elsewhere".to_owned(), 2);
+    router.retry.initial_backoff_ms = 10_000;
+    router.retry.max_attempts = Some(0);
+    router.ejection.cooldown_ms = 0;
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "models[0].timeout_ms: must be greater than 0",
+            "pipelines[0].plugins[2].model-router.weights: weights apply only to strategy \
+             `weighted_random`, not `simple`",
+            "pipelines[0].plugins[2].model-router.weights.elsewhere: not one of this router's \
+             models",
+            "pipelines[0].plugins[2].model-router.weights.gpt-4o: must be at least 1",
+            "pipelines[0].plugins[2].model-router.retry.initial_backoff_ms: must not be greater \
+             than max_backoff_ms",
+            "pipelines[0].plugins[2].model-router.retry.max_attempts: must be at least 1",
+            "pipelines[0].plugins[2].model-router.ejection.cooldown_ms: must be greater than 0 \
+             while ejection is on",
+        ]
     );
 }

@@ -64,13 +64,14 @@ where
     }
 
     fn call(&mut self, request: OperationRequest) -> Self::Future {
-        let mut record = AccessRecord {
+        let record = AccessRecord {
             level: self.level,
             pipeline: Arc::clone(&self.pipeline),
             operation: request.operation().name(),
             requested_model: request.model().to_owned(),
             model: None,
             provider: None,
+            attempts: None,
             status: 200,
             stream: false,
             usage: None,
@@ -80,7 +81,14 @@ where
         let response = self.inner.call(request);
 
         Box::pin(async move {
-            let mut response = match response.await {
+            // Dropped unfinished when the client goes away: the record still gets written.
+            let mut pending = PendingRecord(Some(record));
+            let result = response.await;
+            let Some(mut record) = pending.0.take() else {
+                return result;
+            };
+
+            let mut response = match result {
                 Ok(response) => response,
                 Err(error) => {
                     record.status = error.status().as_u16();
@@ -91,11 +99,29 @@ where
             };
             record.model = Some(Arc::clone(&response.model));
             record.provider = Some(Arc::clone(&response.provider));
+            record.attempts = Some(response.attempts);
             response.output = observe(response.output, record);
             Ok(response)
         })
     }
 }
+
+/// A record not yet written; written as cancelled if dropped, as when the client
+/// disconnects before the answer.
+struct PendingRecord(Option<AccessRecord>);
+
+impl Drop for PendingRecord {
+    fn drop(&mut self) {
+        if let Some(mut record) = self.0.take() {
+            record.status = CLIENT_CLOSED_REQUEST;
+            record.outcome = "cancelled";
+            record.emit();
+        }
+    }
+}
+
+/// The status nginx made common for a client that closed the connection before the answer.
+const CLIENT_CLOSED_REQUEST: u16 = 499;
 
 /// Records a whole answer now, and a stream when it ends.
 fn observe(output: Output, mut record: AccessRecord) -> Output {
@@ -137,6 +163,7 @@ struct AccessRecord {
     requested_model: String,
     model: Option<Arc<str>>,
     provider: Option<Arc<str>>,
+    attempts: Option<u32>,
     status: u16,
     stream: bool,
     usage: Option<Usage>,
@@ -163,6 +190,7 @@ impl AccessRecord {
                     requested_model = %self.requested_model,
                     model = self.model.as_deref(),
                     provider = self.provider.as_deref(),
+                    attempts = self.attempts,
                     status = self.status,
                     stream = self.stream,
                     outcome = self.outcome,
@@ -234,5 +262,58 @@ impl<T> Drop for RecordedStream<T> {
         if let Some(record) = self.record.take() {
             record.emit();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use hub_core::chat::ChatCompletionRequest;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// Log output captured for one test.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_dropped_unanswered_is_recorded_as_cancelled() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _default = tracing::subscriber::set_default(subscriber);
+
+        let never = tower::service_fn(|_: OperationRequest| {
+            std::future::pending::<Result<OperationResponse, GatewayError>>()
+        });
+        let logging = LoggingLayer::new(Arc::from("default"), LogLevel::Info).layer(never);
+        let request: ChatCompletionRequest = serde_json::from_value(serde_json::json!({
+            "model": "m", "messages": [{"role": "user", "content": "hi"}]
+        }))
+        .unwrap();
+        let call = logging.oneshot(OperationRequest::Chat(request));
+        let unanswered = tokio::time::timeout(std::time::Duration::from_millis(10), call).await;
+        assert!(unanswered.is_err(), "the inner service never answers");
+
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("outcome=\"cancelled\""), "{text}");
+        assert!(text.contains("status=499"), "{text}");
     }
 }

@@ -1,0 +1,69 @@
+//! One attempt at one model: the provider call under the model's time limits, and, for a
+//! stream, its first chunk.
+//!
+//! A stream's first chunk is awaited before the attempt counts as served: until then
+//! nothing has gone to the client, so a stream that fails at once can still fall back to
+//! another model, and time to first byte means the first chunk, not the response head.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use hub_core::{BoxStream, ChatResponse, CompletionResponse, Error};
+
+use crate::operation::{OperationRequest, Output};
+use crate::snapshot::Route;
+
+/// Sends `request` to `route`'s model.
+pub(crate) async fn attempt(route: &Route, request: OperationRequest) -> Result<Output, Error> {
+    let limit = if request.is_stream() {
+        route.model.first_byte_timeout_ms
+    } else {
+        route.model.timeout_ms
+    };
+    let call = call(route, request);
+
+    let Some(limit) = limit.map(Duration::from_millis) else {
+        return call.await;
+    };
+    tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+        Err(Error::UpstreamTimeout {
+            provider: route.provider_key.to_string(),
+            after: limit,
+        })
+    })
+}
+
+async fn call(route: &Route, request: OperationRequest) -> Result<Output, Error> {
+    let provider = &route.provider;
+    let model = &route.model;
+    match request {
+        OperationRequest::Chat(request) => match provider.chat_completion(model, request).await? {
+            ChatResponse::Stream(chunks) => {
+                Ok(Output::Chat(ChatResponse::Stream(first(chunks).await?)))
+            }
+            complete => Ok(Output::Chat(complete)),
+        },
+        OperationRequest::Completion(request) => match provider.completion(model, request).await? {
+            CompletionResponse::Stream(chunks) => Ok(Output::Completion(
+                CompletionResponse::Stream(first(chunks).await?),
+            )),
+            complete => Ok(Output::Completion(complete)),
+        },
+        OperationRequest::Embeddings(request) => Ok(Output::Embeddings(
+            provider.embeddings(model, request).await?,
+        )),
+    }
+}
+
+/// Waits for a stream's first chunk, and gives the stream back whole.
+async fn first<T: Send + 'static>(
+    mut chunks: BoxStream<Result<T, Error>>,
+) -> Result<BoxStream<Result<T, Error>>, Error> {
+    match chunks.next().await {
+        Some(Ok(chunk)) => Ok(Box::pin(
+            futures_util::stream::iter([Ok(chunk)]).chain(chunks),
+        )),
+        Some(Err(error)) => Err(error),
+        None => Ok(chunks),
+    }
+}
