@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use arc_swap::ArcSwap;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body::Body;
@@ -33,18 +34,25 @@ pub type ResponseBody = UnsyncBoxBody<Bytes, Infallible>;
 const PIPELINE_HEADER: &str = "x-traceloop-pipeline";
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// The gateway as a tower service over HTTP requests. Cloning is cheap.
+/// The gateway as a tower service over HTTP requests. Cloning is cheap, and clones share
+/// the configuration they serve.
 #[derive(Debug, Clone)]
 pub struct Gateway {
-    snapshot: Arc<Snapshot>,
+    snapshot: Arc<ArcSwap<Snapshot>>,
 }
 
 impl Gateway {
     /// A gateway serving `snapshot`.
     pub fn new(snapshot: Snapshot) -> Self {
         Gateway {
-            snapshot: Arc::new(snapshot),
+            snapshot: Arc::new(ArcSwap::from_pointee(snapshot)),
         }
+    }
+
+    /// Serves `snapshot` from the next request on. Requests in flight finish on the
+    /// snapshot they started with.
+    pub fn reload(&self, snapshot: Snapshot) {
+        self.snapshot.store(Arc::new(snapshot));
     }
 }
 
@@ -63,7 +71,7 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let snapshot = Arc::clone(&self.snapshot);
+        let snapshot = self.snapshot.load_full();
         let request_id = request_id(request.headers());
         let span = tracing::debug_span!(
             "request",

@@ -23,6 +23,7 @@ pub(crate) const MOCK_KEY: &str = "sk-mock-upstream";
 pub(crate) struct Harness {
     pub(crate) mock: OpenAiMock,
     pub(crate) addr: SocketAddr,
+    pub(crate) gateway: Gateway,
     client: Client<HttpConnector, Full<Bytes>>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
@@ -95,6 +96,14 @@ pub(crate) fn config(base_url: &str) -> Value {
     })
 }
 
+/// The default configuration for `mock` as `edit` changes it, compiled.
+pub(crate) fn snapshot(mock: &OpenAiMock, edit: impl FnOnce(&mut Value)) -> Snapshot {
+    let mut config = config(&mock.base_url());
+    edit(&mut config);
+    let config: HubConfig = serde_json::from_value(config).expect("a config");
+    Snapshot::build(&config).expect("a snapshot")
+}
+
 impl Harness {
     /// The gateway on the default configuration.
     pub(crate) async fn start() -> Harness {
@@ -109,26 +118,21 @@ impl Harness {
         })
         .await
         .expect("emulator starts");
-        let mut config = config(&mock.base_url());
-        edit(&mut config);
-        let config: HubConfig = serde_json::from_value(config).expect("a config");
-        let snapshot = Snapshot::build(&config).expect("a snapshot");
+        let snapshot = snapshot(&mock, edit);
+        let gateway = Gateway::new(snapshot);
 
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let addr = listener.local_addr().expect("an address");
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(hub_pipeline::serve(
-            listener,
-            Gateway::new(snapshot),
-            async {
-                let _ = stopped.await;
-            },
-        ));
+        let server = tokio::spawn(hub_pipeline::serve(listener, gateway.clone(), async {
+            let _ = stopped.await;
+        }));
         let client = Client::builder(TokioExecutor::new()).build_http();
 
         Harness {
             mock,
             addr,
+            gateway,
             client,
             stop: Some(stop),
             server: Some(server),

@@ -4,5 +4,6 @@
 mod bad_input;
 mod common;
 mod endpoints;
+mod reload;
 mod routing;
 mod upstream_faults;
