@@ -11,7 +11,9 @@ use anyhow::{Context, bail};
 use hub_config::ProcessEnvironment;
 use hub_pipeline::{Gateway, Snapshot};
 use tokio::net::TcpListener;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 /// The process's settings, from the environment variables DESIGN.md names.
 #[derive(Debug)]
@@ -70,6 +72,8 @@ async fn main() -> anyhow::Result<()> {
             )
         })?;
     let snapshot = Snapshot::build(&config).context("refusing to start")?;
+    let metrics = hub_pipeline::telemetry::metrics::install()
+        .context("cannot install the metrics recorder")?;
 
     let listener = TcpListener::bind(settings.address)
         .await
@@ -77,22 +81,31 @@ async fn main() -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, config = %settings.config_path.display(), "hub-gateway listening");
 
-    hub_pipeline::serve(listener, Gateway::new(snapshot), shutdown_signal()).await;
+    let gateway = Gateway::new(snapshot).with_metrics(metrics);
+    hub_pipeline::serve(listener, gateway, shutdown_signal()).await;
+
+    // Spans still queued leave before the process does.
+    tokio::task::spawn_blocking(hub_pipeline::telemetry::flush).await?;
     tracing::info!("hub-gateway stopped");
     Ok(())
 }
 
+/// Logs to stderr, filtered by `RUST_LOG`; Hub's spans go to the OpenTelemetry layer
+/// whatever the log filter says, since pipelines choose what they export.
 fn init_logging(json: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let format = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());
-    if json {
-        builder.json().init();
+    let format = if json {
+        format.json().boxed()
     } else {
-        builder.init();
-    }
+        format.boxed()
+    };
+    tracing_subscriber::registry()
+        .with(format.with_filter(filter))
+        .with(hub_pipeline::telemetry::layer())
+        .init();
 }
 
 /// Completes on the first SIGTERM or SIGINT.

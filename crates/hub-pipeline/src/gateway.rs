@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
@@ -16,6 +17,11 @@ use hub_core::completion::CompletionRequest;
 use hub_core::embeddings::{EmbeddingsRequest, EncodingFormat};
 use hub_core::models::{Model, ModelList};
 use hub_core::{BoxFuture, ChatResponse, CompletionResponse};
+use metrics_exporter_prometheus::PrometheusHandle;
+use opentelemetry::propagation::TextMapPropagator;
+use opentelemetry::trace::FutureExt;
+use opentelemetry_http::HeaderExtractor;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
 use serde::Serialize;
 use tower::{Service, ServiceExt};
 use tracing::Instrument;
@@ -26,6 +32,7 @@ use crate::pipeline::Pipeline;
 use crate::request::{decode, read_json_body};
 use crate::snapshot::{PipelineChoiceError, Snapshot};
 use crate::stream::sse_body;
+use crate::telemetry::metrics::{self, Meter};
 
 /// The body of every response the gateway sends.
 pub type ResponseBody = UnsyncBoxBody<Bytes, Infallible>;
@@ -39,6 +46,7 @@ const REQUEST_ID_HEADER: &str = "x-request-id";
 #[derive(Debug, Clone)]
 pub struct Gateway {
     snapshot: Arc<ArcSwap<Snapshot>>,
+    metrics: Option<PrometheusHandle>,
 }
 
 impl Gateway {
@@ -46,7 +54,15 @@ impl Gateway {
     pub fn new(snapshot: Snapshot) -> Self {
         Gateway {
             snapshot: Arc::new(ArcSwap::from_pointee(snapshot)),
+            metrics: None,
         }
+    }
+
+    /// Serves `GET /metrics` from `handle`, the recorder [`crate::telemetry::metrics::install`]
+    /// returned.
+    pub fn with_metrics(mut self, handle: PrometheusHandle) -> Self {
+        self.metrics = Some(handle);
+        self
     }
 
     /// Serves `snapshot` from the next request on. Requests in flight finish on the
@@ -71,7 +87,9 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
+        let started = Instant::now();
         let snapshot = self.snapshot.load_full();
+        let metrics = self.metrics.clone();
         let request_id = request_id(request.headers());
         let span = tracing::debug_span!(
             "request",
@@ -82,7 +100,8 @@ where
 
         Box::pin(
             async move {
-                let mut response = match handle(&snapshot, request).await {
+                let mut response = match handle(&snapshot, metrics.as_ref(), request, started).await
+                {
                     Ok(response) => response,
                     Err(error) => {
                         tracing::debug!(%error, status = error.status().as_u16(), "refused");
@@ -105,11 +124,14 @@ enum Route {
     Models,
     Model(String),
     Health,
+    Metrics,
 }
 
 async fn handle<B>(
     snapshot: &Snapshot,
+    metrics: Option<&PrometheusHandle>,
     request: Request<B>,
+    started: Instant,
 ) -> Result<Response<ResponseBody>, GatewayError>
 where
     B: Body,
@@ -143,14 +165,65 @@ where
                 })?;
             Ok(json_response(StatusCode::OK, &model))
         }
+        Route::Metrics => {
+            let handle = metrics.ok_or_else(|| unknown_route("/metrics"))?;
+            let mut response = Response::new(full_body(Bytes::from(handle.render())));
+            let text = HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8");
+            response.headers_mut().insert(header::CONTENT_TYPE, text);
+            Ok(response)
+        }
         Route::Operation(operation) => {
-            let (parts, body) = request.into_parts();
-            let body =
-                read_json_body(&parts.headers, body, snapshot.max_request_body_bytes).await?;
-            let prepared = prepare(operation, &body)?;
             let pipeline = choose_pipeline(snapshot, pipeline_name.as_deref(), operation)?;
-            let response = pipeline.service.clone().oneshot(prepared.request).await?;
-            respond(response, prepared.client_wants_usage, prepared.encoding)
+            let meter = Meter::start(Arc::clone(&pipeline.name), operation.name(), started);
+            serve(snapshot, pipeline, operation, request, meter, started).await
+        }
+    }
+}
+
+/// Serves an operation through `pipeline`, metering it.
+async fn serve<B>(
+    snapshot: &Snapshot,
+    pipeline: &Pipeline,
+    operation: Operation,
+    request: Request<B>,
+    meter: Meter,
+    started: Instant,
+) -> Result<Response<ResponseBody>, GatewayError>
+where
+    B: Body,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let (parts, body) = request.into_parts();
+    let prepared = async {
+        let body = read_json_body(&parts.headers, body, snapshot.max_request_body_bytes).await?;
+        prepare(operation, &body)
+    };
+    let prepared = match prepared.await {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            meter.finish(error.status().as_u16());
+            return Err(error);
+        }
+    };
+
+    let Prepared {
+        request,
+        client_wants_usage,
+        encoding,
+    } = prepared;
+    let call = pipeline.service.clone().oneshot(request);
+    let response = if pipeline.traced {
+        // The client's W3C trace, continued by the pipeline's server span.
+        let parent = TraceContextPropagator::new().extract(&HeaderExtractor(&parts.headers));
+        call.with_context(parent).await
+    } else {
+        call.await
+    };
+    match response {
+        Ok(response) => respond(response, client_wants_usage, encoding, meter, started),
+        Err(error) => {
+            meter.finish(error.status().as_u16());
+            Err(error)
         }
     }
 }
@@ -161,6 +234,9 @@ fn route(method: &Method, path: &str) -> Result<Route, GatewayError> {
     let path = path.trim_end_matches('/');
     if path == "/health" {
         return allow(method, &Method::GET, "GET").map(|()| Route::Health);
+    }
+    if path == "/metrics" {
+        return allow(method, &Method::GET, "GET").map(|()| Route::Metrics);
     }
 
     let api_path = path
@@ -313,37 +389,57 @@ fn choose_pipeline<'a>(
 
 fn respond(
     response: OperationResponse,
-    client_wants_usage: bool,
+    wants_usage: bool,
     encoding: EncodingFormat,
+    mut meter: Meter,
+    started: Instant,
 ) -> Result<Response<ResponseBody>, GatewayError> {
+    meter.served_by(&response.route);
+    let route = Arc::clone(&response.route);
+    let pipeline = meter.pipeline();
+
     let mut http = match response.output {
         Output::Chat(ChatResponse::Complete(completion)) => {
+            meter_usage(&meter, completion.usage.as_ref());
             json_response(StatusCode::OK, &completion)
         }
         Output::Chat(ChatResponse::Stream(chunks)) => {
-            event_stream(sse_body(chunks, client_wants_usage))
+            event_stream(sse_body(chunks, wants_usage, meter))
         }
         Output::Completion(CompletionResponse::Complete(completion)) => {
+            meter_usage(&meter, completion.usage.as_ref());
             json_response(StatusCode::OK, &completion)
         }
         Output::Completion(CompletionResponse::Stream(chunks)) => {
-            event_stream(sse_body(chunks, client_wants_usage))
+            event_stream(sse_body(chunks, wants_usage, meter))
         }
         Output::Embeddings(mut embeddings) => {
-            embeddings.encode_as(encoding).map_err(|error| {
-                GatewayError::Provider(hub_core::Error::UpstreamProtocol {
-                    provider: response.provider.to_string(),
+            if let Err(error) = embeddings.encode_as(encoding) {
+                let error = GatewayError::Provider(hub_core::Error::UpstreamProtocol {
+                    provider: route.provider_key.to_string(),
                     message: error.to_string(),
-                })
-            })?;
+                });
+                meter.finish(error.status().as_u16());
+                return Err(error);
+            }
+            meter.usage(embeddings.usage.prompt_tokens, None);
             json_response(StatusCode::OK, &embeddings)
         }
     };
 
     let headers = http.headers_mut();
-    insert_text(headers, "x-hub-model", &response.model);
-    insert_text(headers, "x-hub-provider", &response.provider);
+    insert_text(headers, "x-hub-model", &route.key);
+    insert_text(headers, "x-hub-provider", &route.provider_key);
+    let pipeline_time = started.elapsed().saturating_sub(response.upstream);
+    metrics::overhead(&pipeline, pipeline_time);
     Ok(http)
+}
+
+/// Records a whole answer's tokens, and the request as served: dropping the meter does.
+fn meter_usage(meter: &Meter, usage: Option<&hub_core::Usage>) {
+    if let Some(usage) = usage {
+        meter.usage(usage.prompt_tokens, Some(usage.completion_tokens));
+    }
 }
 
 fn models(snapshot: &Snapshot, pipeline: Option<&str>) -> Result<ModelList, GatewayError> {

@@ -17,6 +17,7 @@ mod request;
 mod server;
 mod snapshot;
 mod stream;
+pub mod telemetry;
 
 pub use error::GatewayError;
 pub use gateway::{Gateway, ResponseBody};

@@ -1,12 +1,15 @@
 //! The operations a pipeline serves, as requests and responses in Hub's types.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use hub_core::chat::ChatCompletionRequest;
 use hub_core::completion::CompletionRequest;
 use hub_core::config::PipelineType;
 use hub_core::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 use hub_core::{ChatResponse, CompletionResponse};
+
+use crate::snapshot::Route;
 
 /// A decoded request on its way through a pipeline. Cloned for each further attempt.
 #[derive(Debug, Clone)]
@@ -49,12 +52,12 @@ impl OperationRequest {
 #[derive(Debug)]
 pub(crate) struct OperationResponse {
     pub(crate) output: Output,
-    /// The key of the model that served the call.
-    pub(crate) model: Arc<str>,
-    /// The key of the provider that served the call.
-    pub(crate) provider: Arc<str>,
+    /// The model that served the call.
+    pub(crate) route: Arc<Route>,
     /// How many attempts the call took, retries and fallbacks included.
     pub(crate) attempts: u32,
+    /// The time spent waiting on upstreams, backoffs included: what is not the gateway's own.
+    pub(crate) upstream: Duration,
 }
 
 /// What the provider answered, whole or streamed.

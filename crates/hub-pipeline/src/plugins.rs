@@ -2,3 +2,4 @@
 
 pub(crate) mod logging;
 pub(crate) mod model_router;
+pub(crate) mod trace;

@@ -10,6 +10,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
 use crate::Gateway;
+use crate::telemetry::metrics;
 
 /// Serves `gateway` on `listener` over HTTP/1.1 and HTTP/2 until `shutdown` completes, then
 /// stops accepting and waits for in-flight requests and streams to finish.
@@ -28,10 +29,12 @@ pub async fn serve(listener: TcpListener, gateway: Gateway, shutdown: impl Futur
                     let service = TowerToHyperService::new(gateway.clone());
                     let connection = builder.serve_connection(TokioIo::new(stream), service);
                     let connection = graceful.watch(connection.into_owned());
+                    metrics::connections(1.0);
                     tokio::spawn(async move {
                         if let Err(error) = connection.await {
                             tracing::debug!(%error, %peer, "connection ended with an error");
                         }
+                        metrics::connections(-1.0);
                     });
                 }
                 Err(error) => {

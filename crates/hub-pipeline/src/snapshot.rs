@@ -48,7 +48,8 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Compiles a configuration that `hub-config` has validated.
+    /// Compiles a configuration that `hub-config` has validated. Must run inside a tokio
+    /// runtime when a pipeline has a `tracing` plugin: its exporter runs there.
     ///
     /// # Errors
     ///
@@ -57,11 +58,12 @@ impl Snapshot {
     pub fn build(config: &HubConfig) -> Result<Snapshot, BuildError> {
         let providers = build_providers(config)?;
         let routes = build_routes(config, &providers)?;
+        let mut shared = pipeline::Shared::new(config.general.trace_content_enabled);
         let pipelines = config
             .pipelines
             .iter()
             .enumerate()
-            .map(|(index, pipeline)| pipeline::build(index, pipeline, &routes))
+            .map(|(index, pipeline)| pipeline::build(index, pipeline, &routes, &mut shared))
             .collect::<Result<Vec<_>, _>>()?;
 
         let created = SystemTime::now()

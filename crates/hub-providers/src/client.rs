@@ -4,13 +4,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Request, Response};
+use http::{HeaderMap, Request, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use opentelemetry::propagation::TextMapPropagator;
+use opentelemetry::trace::TraceContextExt;
+use opentelemetry_http::HeaderInjector;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 /// How the client connects.
 #[derive(Debug, Clone)]
@@ -54,15 +59,25 @@ impl HttpClient {
         Ok(HttpClient { inner })
     }
 
-    /// Sends a request and waits for the response head.
+    /// Sends a request and waits for the response head. When the call is traced, its span's
+    /// context goes upstream in `traceparent`, so the provider's traces join the client's.
     ///
     /// # Errors
     ///
     /// Fails when the connection cannot be made or breaks before the head arrives.
     pub async fn send(
         &self,
-        request: Request<Full<Bytes>>,
+        mut request: Request<Full<Bytes>>,
     ) -> Result<Response<Incoming>, hyper_util::client::legacy::Error> {
+        propagate_trace(request.headers_mut());
         self.inner.request(request).await
+    }
+}
+
+/// Writes the current span's W3C trace context into `headers`, if there is one.
+fn propagate_trace(headers: &mut HeaderMap) {
+    let context = tracing::Span::current().context();
+    if context.span().span_context().is_valid() {
+        TraceContextPropagator::new().inject_context(&context, &mut HeaderInjector(headers));
     }
 }

@@ -97,8 +97,8 @@ where
                     return Err(error);
                 }
             };
-            record.model = Some(Arc::clone(&response.model));
-            record.provider = Some(Arc::clone(&response.provider));
+            record.model = Some(Arc::clone(&response.route.key));
+            record.provider = Some(Arc::clone(&response.route.provider_key));
             record.attempts = Some(response.attempts);
             response.output = observe(response.output, record);
             Ok(response)

@@ -1,6 +1,7 @@
 //! A gateway served on a loopback port in front of the OpenAI emulator, and a small client.
 
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,10 +13,13 @@ use hub_testkit::{MockConfig, OpenAiMock};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use metrics_exporter_prometheus::PrometheusHandle;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 pub(crate) const MOCK_KEY: &str = "sk-mock-upstream";
 
@@ -96,6 +100,21 @@ pub(crate) fn config(base_url: &str) -> Value {
     })
 }
 
+/// Installs, once per test process, the OpenTelemetry layer and the metrics recorder, as
+/// `hub-gateway` does at start; returns the recorder's handle.
+pub(crate) fn telemetry() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            tracing_subscriber::registry()
+                .with(hub_pipeline::telemetry::layer())
+                .try_init()
+                .expect("no other subscriber in the test process");
+            hub_pipeline::telemetry::metrics::install().expect("the metrics recorder installs")
+        })
+        .clone()
+}
+
 /// The default configuration for `mock` as `edit` changes it, compiled.
 pub(crate) fn snapshot(mock: &OpenAiMock, edit: impl FnOnce(&mut Value)) -> Snapshot {
     let mut config = config(&mock.base_url());
@@ -119,7 +138,7 @@ impl Harness {
         .await
         .expect("emulator starts");
         let snapshot = snapshot(&mock, edit);
-        let gateway = Gateway::new(snapshot);
+        let gateway = Gateway::new(snapshot).with_metrics(telemetry());
 
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let addr = listener.local_addr().expect("an address");

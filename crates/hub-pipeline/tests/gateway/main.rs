@@ -4,6 +4,8 @@
 mod bad_input;
 mod common;
 mod endpoints;
+mod observability;
+mod otlp;
 mod reload;
 mod routing;
 mod upstream_faults;

@@ -24,6 +24,7 @@ pub(crate) use health::ModelHealth;
 use crate::error::GatewayError;
 use crate::operation::{OperationRequest, OperationResponse};
 use crate::snapshot::Route;
+use crate::telemetry::metrics;
 
 /// The innermost service of every pipeline. Cloning is cheap.
 #[derive(Debug, Clone)]
@@ -40,6 +41,8 @@ struct Router {
     strategy: RouterStrategy,
     retry: RetryConfig,
     ejection: EjectionConfig,
+    /// The exporter of the pipeline's spans, when it has a `tracing` plugin.
+    export: Option<i64>,
 }
 
 impl ModelRouter {
@@ -47,6 +50,7 @@ impl ModelRouter {
         pipeline: Arc<str>,
         routes: Vec<Arc<Route>>,
         config: &ModelRouterConfig,
+        export: Option<i64>,
     ) -> Self {
         let weights = routes
             .iter()
@@ -60,6 +64,7 @@ impl ModelRouter {
                 strategy: config.strategy,
                 retry: config.retry.clone(),
                 ejection: config.ejection.clone(),
+                export,
             }),
         }
     }
@@ -126,21 +131,29 @@ impl Router {
         request: &OperationRequest,
         progress: &mut Progress,
     ) -> Option<Result<OperationResponse, GatewayError>> {
+        if let Some(failed) = progress.failed_model.take() {
+            metrics::retried(&self.pipeline, &failed, true);
+        }
+
         for retry in 0..=self.retry.max_retries {
             if !progress.may_attempt(&self.retry) {
                 return None;
             }
+            if retry > 0 {
+                metrics::retried(&self.pipeline, &route.key, false);
+            }
             progress.attempts += 1;
 
             let started = Instant::now();
-            let error = match attempt::attempt(route, request.clone()).await {
+            let outcome = attempt::attempt(route, request.clone(), self.export, progress.attempts);
+            let error = match outcome.await {
                 Ok(output) => {
                     route.health.record_success(started.elapsed());
                     return Some(Ok(OperationResponse {
                         output,
-                        model: Arc::clone(&route.key),
-                        provider: Arc::clone(&route.provider_key),
+                        route: Arc::clone(route),
                         attempts: progress.attempts,
+                        upstream: progress.started.elapsed(),
                     }));
                 }
                 Err(error) if !error.is_retryable() => return Some(Err(error.into())),
@@ -155,10 +168,11 @@ impl Router {
 
             let retries_left = retry < self.retry.max_retries;
             if !retries_left || !progress.may_wait(&self.retry, wait) {
-                return None;
+                break;
             }
             tokio::time::sleep(wait).await;
         }
+        progress.failed_model = Some(Arc::clone(&route.key));
         None
     }
 
@@ -176,6 +190,8 @@ struct Progress {
     budget: Duration,
     attempts: u32,
     last_error: Option<hub_core::Error>,
+    /// The model that failed last, until the request moves on from it.
+    failed_model: Option<Arc<str>>,
 }
 
 impl Progress {
@@ -185,6 +201,7 @@ impl Progress {
             budget: Duration::from_millis(retry.max_elapsed_ms),
             attempts: 0,
             last_error: None,
+            failed_model: None,
         }
     }
 
