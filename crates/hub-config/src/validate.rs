@@ -133,7 +133,10 @@ fn check_settings(
 /// that set none.
 fn check_anthropic(provider: &ProviderConfig, path: &str, faults: &mut Faults) {
     if provider.api_key.is_none() {
-        faults.add(field(path, "api_key"), "required for provider type anthropic");
+        faults.add(
+            field(path, "api_key"),
+            "required for provider type anthropic",
+        );
     }
 
     let max_tokens = provider.param_str("default_max_tokens").map(str::trim);

@@ -298,7 +298,11 @@ fn anthropic_needs_an_api_key_and_a_positive_default_max_tokens() {
     assert_eq!(fault_lines(&config).len(), 1);
 
     set_param(&mut config.providers[ANTHROPIC], "default_max_tokens", "");
-    assert_eq!(fault_lines(&config), Vec::<String>::new(), "empty is the default");
+    assert_eq!(
+        fault_lines(&config),
+        Vec::<String>::new(),
+        "empty is the default"
+    );
 }
 
 #[test]
