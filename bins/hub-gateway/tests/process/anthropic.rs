@@ -54,6 +54,9 @@ async fn the_official_python_client_works_unchanged_against_claude() {
         "every call went to the Messages API with the provider's key"
     );
     let chat = &requests[0].body;
-    assert_eq!(chat["system"], "You are terse.", "the developer message moved up");
+    assert_eq!(
+        chat["system"], "You are terse.",
+        "the developer message moved up"
+    );
     assert_eq!(chat["max_tokens"], 4096, "the default limit was sent");
 }
