@@ -66,9 +66,15 @@ async fn each_anthropic_status_maps_to_a_fitting_one_keeping_the_message() {
 
 #[tokio::test]
 async fn an_overload_is_a_retryable_502_with_anthropics_message() {
-    let (status, _, error) = answer_to(529, "overloaded_error", "Overloaded", Some(2)).await;
+    let (status, retry_after, error) =
+        answer_to(529, "overloaded_error", "Overloaded", Some(2)).await;
 
     assert_eq!(status, StatusCode::BAD_GATEWAY, "5xx, which clients retry");
+    assert_eq!(
+        retry_after.as_deref(),
+        Some("2"),
+        "and when to, as Anthropic said"
+    );
     assert_eq!(
         error["message"],
         "anthropic: upstream answered 529: Overloaded"
@@ -149,5 +155,38 @@ async fn an_error_status_on_a_stream_is_an_error_response() {
             .expect("a message")
             .contains("Overloaded")
     );
+    claude.stop().await;
+}
+
+#[tokio::test]
+async fn an_answer_that_is_not_a_message_is_a_502() {
+    let claude = Claude::start().await;
+    claude.mock.set_fault(Some(Fault::InvalidJson));
+
+    let reply = claude.chat(&chat()).await;
+
+    assert_eq!(reply.status, StatusCode::BAD_GATEWAY);
+    let message = reply.error()["message"].clone();
+    assert!(
+        message
+            .as_str()
+            .is_some_and(|text| text.starts_with("anthropic: upstream sent a malformed response")),
+        "{message}"
+    );
+    claude.stop().await;
+}
+
+#[tokio::test]
+async fn a_stalled_anthropic_is_a_504() {
+    let claude = Claude::start_with(|config| {
+        config["providers"][0]["timeout_ms"] = json!(300);
+    })
+    .await;
+    claude.mock.set_fault(Some(Fault::Stall));
+
+    let reply = claude.chat(&chat()).await;
+
+    assert_eq!(reply.status, StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(reply.error()["code"], "upstream_timeout");
     claude.stop().await;
 }

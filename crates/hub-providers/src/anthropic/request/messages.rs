@@ -45,7 +45,7 @@ pub(crate) fn translate(messages: Vec<ChatMessage>) -> Result<Conversation, Erro
                 }
                 push(&mut turns, Role::User, blocks);
             }
-            // An assistant turn that said nothing carries nothing; Anthropic refuses it.
+            // `push` leaves out an assistant turn that said nothing: Anthropic refuses it.
             ChatMessage::Assistant(message) => {
                 push(
                     &mut turns,
