@@ -93,10 +93,11 @@ fn check_provider(provider: &ProviderConfig, path: &str, faults: &mut Faults) {
     check_params(provider, path, faults);
 
     match provider.provider_type {
+        ProviderType::Anthropic => check_anthropic(provider, path, faults),
         ProviderType::Azure => check_azure(provider, path, faults),
         ProviderType::Bedrock => check_bedrock(provider, path, faults),
         ProviderType::VertexAi => check_vertex(provider, path, faults),
-        ProviderType::OpenAi | ProviderType::Anthropic => {}
+        ProviderType::OpenAi => {}
     }
 }
 
@@ -131,6 +132,26 @@ fn check_settings(
         } else if !value.is_string() {
             faults.add(field(path, name), "must be a string (quote it)");
         }
+    }
+}
+
+/// Anthropic's API refuses every call without a key, and needs an output limit for requests
+/// that set none.
+fn check_anthropic(provider: &ProviderConfig, path: &str, faults: &mut Faults) {
+    if provider.api_key.is_none() {
+        faults.add(
+            field(path, "api_key"),
+            "required for provider type anthropic",
+        );
+    }
+
+    let max_tokens = provider.param_str("default_max_tokens").map(str::trim);
+    let positive = |text: &str| text.parse::<u32>().is_ok_and(|tokens| tokens > 0);
+    if let Some(text) = max_tokens.filter(|text| !text.is_empty() && !positive(text)) {
+        faults.add(
+            field(path, "default_max_tokens"),
+            format!("must be a positive integer, such as \"4096\" (got {text:?})"),
+        );
     }
 }
 

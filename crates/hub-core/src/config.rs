@@ -81,7 +81,7 @@ impl ProviderType {
     pub fn known_params(self) -> &'static [&'static str] {
         match self {
             ProviderType::OpenAi => &["organization_id", "project_id"],
-            ProviderType::Anthropic => &["version"],
+            ProviderType::Anthropic => &["version", "default_max_tokens"],
             ProviderType::Azure => &["resource_name", "api_version"],
             ProviderType::Bedrock => &[
                 "region",

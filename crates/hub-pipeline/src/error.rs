@@ -94,9 +94,10 @@ impl GatewayError {
             GatewayError::MethodNotAllowed { allow } => {
                 headers.insert(header::ALLOW, HeaderValue::from_static(allow));
             }
+            // 529 is Anthropic's "overloaded", which it sends with a delay like a 503.
             GatewayError::Provider(hub_core::Error::UpstreamStatus {
                 retry_after: Some(delay),
-                status: 429 | 503,
+                status: 429 | 503 | 529,
                 ..
             }) => {
                 let seconds = delay.as_secs_f64().ceil().max(1.0);

@@ -61,16 +61,21 @@ pub(crate) fn event(value: &impl Serialize) -> Bytes {
 }
 
 /// A `text/event-stream` response that yields `events` one by one, then `data: [DONE]`.
+pub(crate) fn event_stream(mut events: Vec<Bytes>, plan: StreamPlan) -> Response<MockBody> {
+    if plan.cut_after.is_none() {
+        events.push(Bytes::from_static(DONE_EVENT));
+    }
+    sse_response(events, plan)
+}
+
+/// A `text/event-stream` response that yields `events` one by one and nothing else.
 ///
 /// The body is produced lazily, so each event leaves the socket on its own and the pacing
 /// delay is real time between writes, not a buffered body replayed at once.
-pub(crate) fn event_stream(mut events: Vec<Bytes>, plan: StreamPlan) -> Response<MockBody> {
+pub(crate) fn sse_response(mut events: Vec<Bytes>, plan: StreamPlan) -> Response<MockBody> {
     let delay = plan.chunk_delay;
     let body = match plan.cut_after {
-        None => {
-            events.push(Bytes::from_static(DONE_EVENT));
-            StreamBody::new(paced(events, delay)).boxed_unsync()
-        }
+        None => StreamBody::new(paced(events, delay)).boxed_unsync(),
         Some(limit) => {
             events.truncate(limit);
             let cut = stream::once(cut_connection(delay));

@@ -21,8 +21,12 @@
 //! # }
 //! ```
 //!
+//! [`AnthropicMock`] does the same for Anthropic's Messages API, with the same reply
+//! convention, so one end-to-end script holds against either.
+//!
 //! Token counts are whitespace-separated words, not a real tokenizer, so tests can predict them.
 
+mod anthropic;
 mod auth;
 mod body;
 mod chat;
@@ -39,6 +43,7 @@ mod server;
 mod tokens;
 mod validate;
 
+pub use anthropic::{ANTHROPIC_MODELS, AnthropicConfig, AnthropicMock, StreamError};
 pub use config::{DEFAULT_MODELS, Fault, MockConfig};
 pub use mock::OpenAiMock;
 pub use record::RecordedRequest;

@@ -56,11 +56,11 @@ fn a_missing_config_file_is_refused() {
 fn a_provider_type_without_an_adapter_is_refused() {
     let config = r#"
 providers:
-  - { key: claude, type: anthropic, api_key: k }
+  - { key: gemini, type: vertexai, api_key: k, project_id: p, location: us-central1 }
 models:
-  - { key: sonnet, type: claude-sonnet-4-5, provider: claude }
+  - { key: flash, type: gemini-2.5-flash, provider: gemini }
 pipelines:
-  - { name: default, type: chat, plugins: [ { model-router: { models: [sonnet] } } ] }
+  - { name: default, type: chat, plugins: [ { model-router: { models: [flash] } } ] }
 "#;
 
     let output = run(config, &[]);
@@ -68,7 +68,7 @@ pipelines:
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("providers[0] (claude): provider type `anthropic` is not supported"),
+        stderr.contains("providers[0] (gemini): provider type `vertexai` is not supported"),
         "{stderr}"
     );
 }

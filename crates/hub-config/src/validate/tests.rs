@@ -27,6 +27,7 @@ providers:
     type: anthropic
     api_key: sk-ant
     version: "2023-06-01"
+    default_max_tokens: "8192"
   - key: azure
     type: azure
     api_key: az-key
@@ -77,6 +78,7 @@ pipelines:
 
 /// Indices into [`VALID`].
 const OPENAI: usize = 0;
+const ANTHROPIC: usize = 1;
 const AZURE: usize = 2;
 const BEDROCK: usize = 3;
 const VERTEX: usize = 4;
@@ -274,6 +276,35 @@ fn openai_needs_no_api_key() {
     config.providers[OPENAI].api_key = None;
 
     assert_eq!(fault_lines(&config), Vec::<String>::new());
+}
+
+#[test]
+fn anthropic_needs_an_api_key_and_a_positive_default_max_tokens() {
+    let mut config = valid();
+    let anthropic = &mut config.providers[ANTHROPIC];
+    anthropic.api_key = None;
+    set_param(anthropic, "default_max_tokens", "0");
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "providers[1].api_key: required for provider type anthropic",
+            "providers[1].default_max_tokens: must be a positive integer, such as \"4096\" \
+             (got \"0\")",
+        ]
+    );
+
+    let anthropic = &mut config.providers[ANTHROPIC];
+    anthropic.api_key = Some("sk-ant".to_owned());
+    set_param(anthropic, "default_max_tokens", "lots");
+    assert_eq!(fault_lines(&config).len(), 1);
+
+    set_param(&mut config.providers[ANTHROPIC], "default_max_tokens", "");
+    assert_eq!(
+        fault_lines(&config),
+        Vec::<String>::new(),
+        "empty is the default"
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! streamed.
 
 mod messages;
-mod reply;
+pub(crate) mod reply;
 mod request;
 mod wire;
 

@@ -1,0 +1,8 @@
+//! The gateway in front of the Anthropic emulator, over loopback sockets: OpenAI's chat API
+//! served by Claude, whole, streamed, with tools, and when Anthropic fails.
+
+mod chat;
+mod errors;
+mod harness;
+mod stream;
+mod tools;
