@@ -87,8 +87,16 @@ struct Target {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let report = match cli.mode {
-        Mode::Closed { target, concurrency, requests } => closed(target, concurrency, requests).await?,
-        Mode::Open { target, rate, seconds } => open(target, rate, seconds).await?,
+        Mode::Closed {
+            target,
+            concurrency,
+            requests,
+        } => closed(target, concurrency, requests).await?,
+        Mode::Open {
+            target,
+            rate,
+            seconds,
+        } => open(target, rate, seconds).await?,
         Mode::Stream { target, requests } => stream(target, requests).await?,
         Mode::Hold { target, streams } => hold(target, streams).await?,
     };
@@ -125,7 +133,8 @@ impl Sender {
     }
 
     fn request(&self) -> anyhow::Result<Request<Full<Bytes>>> {
-        let mut request = Request::post(&self.target.url).header("content-type", "application/json");
+        let mut request =
+            Request::post(&self.target.url).header("content-type", "application/json");
         for header in &self.target.headers {
             let (name, value) = header
                 .split_once(':')
@@ -137,7 +146,9 @@ impl Sender {
 
     /// Sends one request and reads the whole answer; `true` when it succeeded.
     async fn send(&self) -> bool {
-        let Ok(request) = self.request() else { return false };
+        let Ok(request) = self.request() else {
+            return false;
+        };
         match self.client.request(request).await {
             Ok(response) => {
                 let ok = response.status() == StatusCode::OK;
@@ -183,7 +194,10 @@ async fn closed(target: Target, concurrency: usize, requests: usize) -> anyhow::
 }
 
 async fn open(target: Target, rate: f64, seconds: f64) -> anyhow::Result<Value> {
-    anyhow::ensure!(rate > 0.0 && seconds > 0.0, "rate and seconds must be positive");
+    anyhow::ensure!(
+        rate > 0.0 && seconds > 0.0,
+        "rate and seconds must be positive"
+    );
     let sender = Sender::new(target);
     let total = (rate * seconds) as usize;
     let started = tokio::time::Instant::now();
@@ -226,7 +240,11 @@ async fn stream(target: Target, requests: usize) -> anyhow::Result<Value> {
     for _ in 0..requests {
         let sent = Instant::now();
         let response = sender.client.request(sender.request()?).await?;
-        anyhow::ensure!(response.status() == StatusCode::OK, "status {}", response.status());
+        anyhow::ensure!(
+            response.status() == StatusCode::OK,
+            "status {}",
+            response.status()
+        );
         let mut body = response.into_body();
         let mut last: Option<Instant> = None;
         while let Some(frame) = body.frame().await {
@@ -261,7 +279,9 @@ async fn hold(target: Target, streams: usize) -> anyhow::Result<Value> {
         tasks.spawn(async move {
             let mut body = match sender.request() {
                 Ok(request) => match sender.client.request(request).await {
-                    Ok(response) if response.status() == StatusCode::OK => Some(response.into_body()),
+                    Ok(response) if response.status() == StatusCode::OK => {
+                        Some(response.into_body())
+                    }
                     _ => None,
                 },
                 Err(_) => None,
