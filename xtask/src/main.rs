@@ -4,6 +4,8 @@
 //! - `cargo xtask test`: formatting check, clippy with warnings denied, and every test of
 //!   the workspace, including the end-to-end test with the official `openai` client.
 
+mod test;
+
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, bail};
@@ -16,7 +18,7 @@ tasks:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("test") => test(&args[1..]),
+        Some("test") => test::run(&args[1..]),
         Some("-h" | "--help") => {
             say(USAGE);
             Ok(())
@@ -33,25 +35,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs each check in turn, stopping at the first that fails. Extra arguments go to
-/// `cargo test`, for instance a test name filter.
-fn test(extra: &[String]) -> anyhow::Result<()> {
-    cargo(&["fmt", "--all", "--", "--check"])?;
-    cargo(&[
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ])?;
-
-    let mut args = vec!["test", "--workspace", "--all-targets"];
-    args.extend(extra.iter().map(String::as_str));
-    cargo(&args)?;
-    cargo(&["test", "--workspace", "--doc"])
-}
-
+/// Runs cargo with `args` in the foreground, failing when it does.
 fn cargo(args: &[&str]) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     say(&format!("xtask: cargo {}", args.join(" ")));
