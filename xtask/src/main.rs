@@ -3,7 +3,10 @@
 //!
 //! - `cargo xtask test`: formatting check, clippy with warnings denied, and every test of
 //!   the workspace, including the end-to-end test with the official `openai` client.
+//! - `cargo xtask bench`: the gateway's CPU, latency, throughput and memory, each beside a
+//!   baseline measured in the same run.
 
+mod bench;
 mod test;
 
 use std::process::{Command, ExitCode};
@@ -13,12 +16,14 @@ use anyhow::{Context, bail};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  test    check formatting, run clippy with -D warnings, and run every test";
+  test    check formatting, run clippy with -D warnings, and run every test
+  bench   measure the gateway against the emulator it fronts";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("-h" | "--help") => {
             say(USAGE);
             Ok(())
