@@ -8,6 +8,7 @@
 //! Nothing outside this crate speaks a vendor's format, and nothing here knows about
 //! pipelines, routing or where the configuration came from.
 
+mod bedrock;
 mod client;
 mod openai;
 pub mod sse;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use hub_core::Provider;
 use hub_core::config::{ProviderConfig, ProviderType};
 
+pub use bedrock::BedrockProvider;
 pub use client::{ClientSettings, HttpClient};
 pub use openai::OpenAiProvider;
 
@@ -52,6 +54,7 @@ pub fn build(config: &ProviderConfig) -> Result<Arc<dyn Provider>, BuildError> {
 
     match config.provider_type {
         ProviderType::OpenAi => Ok(Arc::new(OpenAiProvider::new(config, client)?)),
+        ProviderType::Bedrock => Ok(Arc::new(BedrockProvider::new(config, client)?)),
         other => Err(BuildError::UnsupportedType(other)),
     }
 }
