@@ -24,6 +24,7 @@
 //! Token counts are whitespace-separated words, not a real tokenizer, so tests can predict them.
 
 mod auth;
+mod bedrock;
 mod body;
 mod chat;
 mod completions;
@@ -39,6 +40,10 @@ mod server;
 mod tokens;
 mod validate;
 
+pub use bedrock::{
+    AwsCredentialsMock, AwsKey, BedrockFault, BedrockMock, BedrockMockConfig,
+    CONTAINER_AUTHORIZATION_TOKEN, DEFAULT_BEDROCK_MODELS, WEB_IDENTITY_TOKEN,
+};
 pub use config::{DEFAULT_MODELS, Fault, MockConfig};
 pub use mock::OpenAiMock;
 pub use record::RecordedRequest;

@@ -87,7 +87,7 @@ fn chosen_tool<'r>(request: &'r ChatRequest<'_>) -> Option<&'r FunctionTool<'r>>
     }
 }
 
-fn mentions_weather(text: &str) -> bool {
+pub(crate) fn mentions_weather(text: &str) -> bool {
     text.split(|c: char| !c.is_alphanumeric())
         .any(|word| word.eq_ignore_ascii_case("weather"))
 }
@@ -102,7 +102,7 @@ fn content(request: &ChatRequest<'_>) -> String {
 }
 
 /// An object holding an example value for every required property of a JSON schema.
-fn example_object(schema: Option<&Value>) -> Map<String, Value> {
+pub(crate) fn example_object(schema: Option<&Value>) -> Map<String, Value> {
     let Some(schema) = schema else {
         return Map::new();
     };
