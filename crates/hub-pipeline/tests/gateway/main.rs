@@ -2,6 +2,7 @@
 //! sockets: every endpoint streamed and not, bad input, and upstream faults.
 
 mod bad_input;
+mod bedrock;
 mod common;
 mod endpoints;
 mod upstream_faults;
