@@ -40,6 +40,7 @@ pub const WEB_IDENTITY_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.hub-mock-service-acco
 pub const CONTAINER_AUTHORIZATION_TOKEN: &str = "hub-mock-container-token";
 
 const IMDS_TOKEN: &str = "hub-mock-imds-token";
+const TTL_HEADER: &str = "x-aws-ec2-metadata-token-ttl-seconds";
 const IMDS_ROLE: &str = "hub-instance-role";
 const CREDENTIALS_PREFIX: &str = "/latest/meta-data/iam/security-credentials/";
 
@@ -243,15 +244,20 @@ fn container(state: &State, parts: &Parts) -> Response<MockBody> {
     )
 }
 
-/// IMDSv2's session token, for a TTL between 1 second and 6 hours.
+/// IMDSv2's session token, for a TTL between 1 second and 6 hours, which the answer repeats
+/// in the same header.
 fn imds_token(parts: &Parts) -> Response<MockBody> {
-    let ttl = header(parts, "x-aws-ec2-metadata-token-ttl-seconds")
+    let ttl = header(parts, TTL_HEADER)
         .and_then(|ttl| ttl.parse::<u32>().ok())
         .filter(|ttl| (1..=21_600).contains(ttl));
-    match ttl {
-        Some(_) => text(StatusCode::OK, IMDS_TOKEN),
-        None => text(StatusCode::BAD_REQUEST, "Bad Request"),
-    }
+    let Some(ttl) = ttl else {
+        return text(StatusCode::BAD_REQUEST, "Bad Request");
+    };
+    let mut response = text(StatusCode::OK, IMDS_TOKEN);
+    response
+        .headers_mut()
+        .insert(TTL_HEADER, http::HeaderValue::from(ttl));
+    response
 }
 
 fn imds(state: &State, parts: &Parts) -> Response<MockBody> {

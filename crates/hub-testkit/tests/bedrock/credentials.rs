@@ -69,6 +69,10 @@ async fn instance_metadata_needs_a_session_token_first() {
     );
     let ttl = [("x-aws-ec2-metadata-token-ttl-seconds", "21600")];
     let token = request(&mock, Method::PUT, "/latest/api/token", &ttl, "").await;
+    assert_eq!(
+        token.headers["x-aws-ec2-metadata-token-ttl-seconds"],
+        "21600"
+    );
     let token = String::from_utf8(token.body.to_vec()).unwrap();
 
     let with_token = [("x-aws-ec2-metadata-token", token.as_str())];
