@@ -21,6 +21,9 @@
 //! # }
 //! ```
 //!
+//! [`BedrockMock`] does the same for AWS Bedrock Runtime, SigV4 checks and eventstream frames
+//! included, and [`AwsCredentialsMock`] serves the endpoints the AWS credential chain reads.
+//!
 //! Token counts are whitespace-separated words, not a real tokenizer, so tests can predict them.
 
 mod auth;
