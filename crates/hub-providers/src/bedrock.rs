@@ -25,19 +25,17 @@ use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use futures_util::{StreamExt, TryStreamExt};
 use http::{HeaderMap, HeaderValue, Request, Response, Uri, header};
 use http_body_util::Full;
 use hub_core::chat::ChatCompletionRequest;
 use hub_core::config::{ModelConfig, ProviderConfig, ProviderType};
 use hub_core::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
-use hub_core::{BoxFuture, ChatResponse, Error, Extra, Provider};
+use hub_core::{BoxFuture, ChatResponse, Error, Provider};
 use hyper::body::Incoming;
 use serde::Serialize;
 use tokio::time::Instant;
 
 use self::credentials::CredentialCache;
-use self::embeddings::{Call, Family};
 use self::eventstream::FrameStream;
 use self::response::{ConverseResponse, Envelope};
 use self::settings::{AuthSettings, Settings};
@@ -48,9 +46,6 @@ use crate::{BuildError, HttpClient};
 
 /// Bedrock's request id, from which answers take their `id`.
 const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
-
-/// InvokeModel reports the prompt's tokens here for models whose body does not.
-const INPUT_TOKENS_HEADER: &str = "x-amzn-bedrock-input-token-count";
 
 /// One AWS account's (or API key's) access to Bedrock Runtime in one region.
 pub struct BedrockProvider {
@@ -213,61 +208,6 @@ impl BedrockProvider {
                 .protocol(format!("unexpected Converse response: {error}"))
         })?;
         response::chat_completion(&self.key, answer, envelope)
-    }
-
-    async fn embed(
-        &self,
-        model: &ModelConfig,
-        request: EmbeddingsRequest,
-    ) -> Result<EmbeddingsResponse, Error> {
-        let calls = embeddings::calls(Family::of(&model.model_type)?, &request)?;
-        let deadline = self.upstream.deadline();
-
-        let pending: Vec<_> = calls
-            .iter()
-            .map(|call| self.invoke(&model.model_type, call, deadline))
-            .collect();
-        let answers: Vec<_> = futures_util::stream::iter(pending)
-            .buffered(embeddings::TITAN_CONCURRENCY)
-            .try_collect()
-            .await?;
-        let (data, usage) = embeddings::collect(answers);
-        Ok(EmbeddingsResponse {
-            object: "list".to_owned(),
-            data,
-            model: model.model_type.clone(),
-            usage,
-            extra: Extra::new(),
-        })
-    }
-
-    /// One InvokeModel call of an embeddings request.
-    async fn invoke(
-        &self,
-        model_id: &str,
-        call: &Call,
-        deadline: Instant,
-    ) -> Result<(Vec<Vec<f32>>, u64), Error> {
-        let body = match call {
-            Call::Titan(body) => encode(body)?,
-            Call::Cohere(body) => encode(body)?,
-        };
-        let response = self
-            .send(model_id, Operation::InvokeModel, body, deadline)
-            .await?;
-        let tokens = response
-            .headers()
-            .get(INPUT_TOKENS_HEADER)
-            .and_then(|value| value.to_str().ok()?.parse().ok());
-
-        let body = self
-            .upstream
-            .read_body(response.into_body(), MAX_RESPONSE_BYTES, deadline)
-            .await?;
-        embeddings::read_answer(call, &body, tokens).map_err(|error| {
-            self.upstream
-                .protocol(format!("unexpected InvokeModel response: {error}"))
-        })
     }
 
     /// Sends one authenticated call, turning an error status into Bedrock's error.

@@ -10,30 +10,39 @@
 //! Vectors come back as floats; the gateway encodes them as base64 when the client asked.
 //! Token-id inputs cannot be translated and are refused.
 
-use hub_core::Error;
+use futures_util::{StreamExt, TryStreamExt};
 use hub_core::completion::Prompt;
-use hub_core::embeddings::{Embedding, EmbeddingUsage, EmbeddingVector, EmbeddingsRequest};
+use hub_core::config::ModelConfig;
+use hub_core::embeddings::{
+    Embedding, EmbeddingUsage, EmbeddingVector, EmbeddingsRequest, EmbeddingsResponse,
+};
+use hub_core::{Error, Extra};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use tokio::time::Instant;
 
-use super::request_error as invalid;
+use super::{BedrockProvider, Operation, encode, request_error as invalid};
+use crate::upstream::MAX_RESPONSE_BYTES;
 
 /// Cohere Embed's limit of texts per call.
 const COHERE_BATCH: usize = 96;
 
 /// How many Titan calls of one request are in flight at once.
-pub(super) const TITAN_CONCURRENCY: usize = 4;
+const TITAN_CONCURRENCY: usize = 4;
+
+/// InvokeModel reports the prompt's tokens here for models whose body does not.
+const INPUT_TOKENS_HEADER: &str = "x-amzn-bedrock-input-token-count";
 
 /// Which embedding API a model id speaks. Inference-profile ids (`us.cohere.embed-v4:0`) and
 /// ARNs that name the model are recognised too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Family {
+enum Family {
     Titan { v2: bool },
     Cohere { v4: bool },
 }
 
 impl Family {
-    pub(super) fn of(model_id: &str) -> Result<Family, Error> {
+    fn of(model_id: &str) -> Result<Family, Error> {
         if model_id.contains("amazon.titan-embed-text") {
             return Ok(Family::Titan {
                 v2: !model_id.contains("amazon.titan-embed-text-v1"),
@@ -57,35 +66,35 @@ impl Family {
 /// `amazon.titan-embed-text-*` InvokeModel body.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct TitanRequest {
-    pub(super) input_text: String,
+struct TitanRequest {
+    input_text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) dimensions: Option<u32>,
+    dimensions: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct TitanResponse {
+struct TitanResponse {
     embedding: Vec<f32>,
     input_text_token_count: u64,
 }
 
 /// `cohere.embed-*` InvokeModel body.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub(super) struct CohereRequest {
-    pub(super) texts: Vec<String>,
-    pub(super) input_type: String,
+struct CohereRequest {
+    texts: Vec<String>,
+    input_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) truncate: Option<String>,
-    pub(super) embedding_types: [&'static str; 1],
+    truncate: Option<String>,
+    embedding_types: [&'static str; 1],
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) output_dimension: Option<u32>,
+    output_dimension: Option<u32>,
 }
 
 /// Cohere answers `embeddings` as a list of vectors, or by type when `embedding_types` was
 /// sent; both are read.
 #[derive(Debug, Clone, Deserialize)]
-pub(super) struct CohereResponse {
+struct CohereResponse {
     embeddings: CohereEmbeddings,
 }
 
@@ -98,13 +107,13 @@ enum CohereEmbeddings {
 
 /// One InvokeModel call's body, as the family wants it.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Call {
+enum Call {
     Titan(TitanRequest),
     Cohere(CohereRequest),
 }
 
 /// The calls that embed every input of `request`, in input order.
-pub(super) fn calls(family: Family, request: &EmbeddingsRequest) -> Result<Vec<Call>, Error> {
+fn calls(family: Family, request: &EmbeddingsRequest) -> Result<Vec<Call>, Error> {
     let texts = texts(&request.input)?;
     match family {
         Family::Titan { v2 } => titan_calls(v2, texts, request),
@@ -203,7 +212,7 @@ fn extra_str<'r>(request: &'r EmbeddingsRequest, name: &str) -> Result<Option<&'
 
 /// The vectors and prompt tokens one call answered. Cohere's body holds no token count; it
 /// comes from the `X-Amzn-Bedrock-Input-Token-Count` header, given here as `header_tokens`.
-pub(super) fn read_answer(
+fn read_answer(
     call: &Call,
     body: &[u8],
     header_tokens: Option<u64>,
@@ -229,7 +238,7 @@ pub(super) fn read_answer(
 }
 
 /// OpenAI's `data` and `usage` from every call's answer, in order.
-pub(super) fn collect(answers: Vec<(Vec<Vec<f32>>, u64)>) -> (Vec<Embedding>, EmbeddingUsage) {
+fn collect(answers: Vec<(Vec<Vec<f32>>, u64)>) -> (Vec<Embedding>, EmbeddingUsage) {
     let tokens = answers.iter().map(|(_, tokens)| tokens).sum();
     let data = answers
         .into_iter()
@@ -239,7 +248,7 @@ pub(super) fn collect(answers: Vec<(Vec<Vec<f32>>, u64)>) -> (Vec<Embedding>, Em
             object: "embedding".to_owned(),
             index: u32::try_from(index).unwrap_or(u32::MAX),
             embedding: EmbeddingVector::Float(vector),
-            extra: hub_core::Extra::new(),
+            extra: Extra::new(),
         })
         .collect();
     let usage = EmbeddingUsage {
@@ -247,6 +256,64 @@ pub(super) fn collect(answers: Vec<(Vec<Vec<f32>>, u64)>) -> (Vec<Embedding>, Em
         total_tokens: tokens,
     };
     (data, usage)
+}
+
+impl BedrockProvider {
+    /// `POST /embeddings`: every call the request needs, a few at a time, in input order.
+    pub(super) async fn embed(
+        &self,
+        model: &ModelConfig,
+        request: EmbeddingsRequest,
+    ) -> Result<EmbeddingsResponse, Error> {
+        let calls = calls(Family::of(&model.model_type)?, &request)?;
+        let deadline = self.upstream.deadline();
+
+        let pending: Vec<_> = calls
+            .iter()
+            .map(|call| self.invoke(&model.model_type, call, deadline))
+            .collect();
+        let answers: Vec<_> = futures_util::stream::iter(pending)
+            .buffered(TITAN_CONCURRENCY)
+            .try_collect()
+            .await?;
+        let (data, usage) = collect(answers);
+        Ok(EmbeddingsResponse {
+            object: "list".to_owned(),
+            data,
+            model: model.model_type.clone(),
+            usage,
+            extra: Extra::new(),
+        })
+    }
+
+    /// One InvokeModel call of an embeddings request.
+    async fn invoke(
+        &self,
+        model_id: &str,
+        call: &Call,
+        deadline: Instant,
+    ) -> Result<(Vec<Vec<f32>>, u64), Error> {
+        let body = match call {
+            Call::Titan(body) => encode(body)?,
+            Call::Cohere(body) => encode(body)?,
+        };
+        let response = self
+            .send(model_id, Operation::InvokeModel, body, deadline)
+            .await?;
+        let tokens = response
+            .headers()
+            .get(INPUT_TOKENS_HEADER)
+            .and_then(|value| value.to_str().ok()?.parse().ok());
+
+        let body = self
+            .upstream
+            .read_body(response.into_body(), MAX_RESPONSE_BYTES, deadline)
+            .await?;
+        read_answer(call, &body, tokens).map_err(|error| {
+            self.upstream
+                .protocol(format!("unexpected InvokeModel response: {error}"))
+        })
+    }
 }
 
 #[cfg(test)]

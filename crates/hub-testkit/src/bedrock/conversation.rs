@@ -8,7 +8,12 @@
 
 use serde_json::{Map, Value};
 
+use self::content::{Block, content_block, text};
+use self::tools::{output_schema, tool_config};
 use super::error::AwsError;
+
+mod content;
+mod tools;
 
 const REQUEST_MEMBERS: [&str; 12] = [
     "messages",
@@ -217,104 +222,6 @@ fn answer_calls(path: &str, open_calls: &[&str], results: &[&str]) -> Result<(),
     Ok(())
 }
 
-enum Block<'a> {
-    ToolUse(&'a str),
-    ToolResult(&'a str),
-    Other,
-}
-
-fn content_block<'a>(block: &'a Value, role: &str, path: &str) -> Result<Block<'a>, AwsError> {
-    let known = ["text", "image", "toolUse", "toolResult", "cachePoint"];
-    let (kind, inner) = union(block, path, &known)?;
-    let misplaced = |allowed: &str| {
-        invalid(format!(
-            "{path}.{kind} is only allowed in a message whose role is {allowed}."
-        ))
-    };
-
-    match kind {
-        "text" => text(inner, &format!("{path}.text")).map(|_| Block::Other),
-        "image" if role == "user" => image(inner, &format!("{path}.image")).map(|()| Block::Other),
-        "image" => Err(misplaced("user")),
-        "toolUse" if role == "assistant" => {
-            let map = object(inner, &format!("{path}.toolUse"))?;
-            only_members(map, path, &["toolUseId", "name", "input"])?;
-            string(map, "name", path)?;
-            map.get("input")
-                .ok_or_else(|| invalid(format!("{path}.toolUse.input is required.")))?;
-            string(map, "toolUseId", path).map(Block::ToolUse)
-        }
-        "toolUse" => Err(misplaced("assistant")),
-        "toolResult" if role == "user" => tool_result(inner, path).map(Block::ToolResult),
-        "toolResult" => Err(misplaced("user")),
-        _ => Ok(Block::Other),
-    }
-}
-
-fn text<'a>(value: &'a Value, path: &str) -> Result<&'a str, AwsError> {
-    let text = value
-        .as_str()
-        .ok_or_else(|| invalid(format!("{path} must be a string.")))?;
-    if text.trim().is_empty() {
-        return Err(invalid(format!(
-            "The text field in the ContentBlock object at {path} is blank. Add text to the \
-             text field, and try again."
-        )));
-    }
-    Ok(text)
-}
-
-fn image(value: &Value, path: &str) -> Result<(), AwsError> {
-    let map = object(value, path)?;
-    only_members(map, path, &["format", "source"])?;
-    let format = string(map, "format", path)?;
-    if !["png", "jpeg", "gif", "webp"].contains(&format) {
-        return Err(invalid(format!(
-            "Value '{format}' at '{path}.format' failed to satisfy constraint: Member must \
-             satisfy enum value set: [png, jpeg, gif, webp]"
-        )));
-    }
-
-    let source = map
-        .get("source")
-        .ok_or_else(|| invalid(format!("{path}.source is required.")))?;
-    let (_, bytes) = union(source, &format!("{path}.source"), &["bytes"])?;
-    let decoded = bytes.as_str().and_then(|bytes| {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.decode(bytes).ok()
-    });
-    match decoded {
-        Some(bytes) if !bytes.is_empty() => Ok(()),
-        _ => Err(invalid(format!(
-            "{path}.source.bytes must be non-empty base64."
-        ))),
-    }
-}
-
-fn tool_result<'a>(value: &'a Value, path: &str) -> Result<&'a str, AwsError> {
-    let path = format!("{path}.toolResult");
-    let map = object(value, &path)?;
-    only_members(map, &path, &["toolUseId", "content", "status"])?;
-    if let Some(status) = map.get("status")
-        && !matches!(status.as_str(), Some("success" | "error"))
-    {
-        return Err(invalid(format!("{path}.status must be success or error.")));
-    }
-
-    let content = map
-        .get("content")
-        .and_then(Value::as_array)
-        .ok_or_else(|| invalid(format!("{path}.content is required and must be a list.")))?;
-    for (index, block) in content.iter().enumerate() {
-        let block_path = format!("{path}.content.{index}");
-        let (kind, inner) = union(block, &block_path, &["text", "json"])?;
-        if kind == "text" {
-            text(inner, &format!("{block_path}.text"))?;
-        }
-    }
-    string(map, "toolUseId", &path)
-}
-
 fn system(value: Option<&Value>) -> Result<Vec<&str>, AwsError> {
     let Some(value) = value else {
         return Ok(Vec::new());
@@ -377,91 +284,6 @@ fn inference_config(value: Option<&Value>) -> Result<(Option<usize>, Vec<&str>),
             .ok_or_else(|| invalid(format!("{path}.stopSequences must be a list of strings.")))?,
     };
     Ok((max_tokens, stop))
-}
-
-fn tool_config(value: &Value) -> Result<(Vec<ToolSpec<'_>>, ToolChoice<'_>), AwsError> {
-    let map = object(value, "toolConfig")?;
-    only_members(map, "toolConfig", &["tools", "toolChoice"])?;
-    let tools = map
-        .get("tools")
-        .and_then(Value::as_array)
-        .filter(|tools| !tools.is_empty())
-        .ok_or_else(|| invalid("toolConfig.tools must hold at least one tool."))?;
-
-    let mut specs: Vec<ToolSpec<'_>> = Vec::new();
-    for (index, tool) in tools.iter().enumerate() {
-        let path = format!("toolConfig.tools.{index}");
-        let (_, spec) = union(tool, &path, &["toolSpec"])?;
-        let spec = tool_spec(spec, &format!("{path}.toolSpec"))?;
-        if specs.iter().any(|known| known.name == spec.name) {
-            return Err(invalid(format!(
-                "The tool name '{}' is not unique.",
-                spec.name
-            )));
-        }
-        specs.push(spec);
-    }
-
-    let choice = match map.get("toolChoice") {
-        None => ToolChoice::Auto,
-        Some(choice) => match union(choice, "toolConfig.toolChoice", &["auto", "any", "tool"])? {
-            ("auto", _) => ToolChoice::Auto,
-            ("any", _) => ToolChoice::Any,
-            (_, tool) => {
-                let name = string(object(tool, "toolChoice.tool")?, "name", "toolChoice.tool")?;
-                if !specs.iter().any(|spec| spec.name == name) {
-                    return Err(invalid(format!(
-                        "toolChoice.tool.name '{name}' does not name a tool in toolConfig.tools."
-                    )));
-                }
-                ToolChoice::Tool(name)
-            }
-        },
-    };
-    Ok((specs, choice))
-}
-
-fn tool_spec<'a>(value: &'a Value, path: &str) -> Result<ToolSpec<'a>, AwsError> {
-    let map = object(value, path)?;
-    only_members(map, path, &["name", "description", "inputSchema", "strict"])?;
-    let name = string(map, "name", path)?;
-    let valid_name = (1..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if !valid_name {
-        return Err(invalid(format!(
-            "Value '{name}' at '{path}.name' failed to satisfy constraint: Member must satisfy \
-             regular expression pattern: [a-zA-Z0-9_-]+"
-        )));
-    }
-
-    let schema = map
-        .get("inputSchema")
-        .ok_or_else(|| invalid(format!("{path}.inputSchema is required.")))?;
-    let (_, schema) = union(schema, &format!("{path}.inputSchema"), &["json"])?;
-    object(schema, &format!("{path}.inputSchema.json"))?;
-    Ok(ToolSpec { name, schema })
-}
-
-fn output_schema(value: Option<&Value>) -> Result<Option<Value>, AwsError> {
-    let Some(value) = value else {
-        return Ok(None);
-    };
-    let schema = value
-        .pointer("/textFormat/structure/jsonSchema/schema")
-        .and_then(Value::as_str)
-        .filter(|_| {
-            value.pointer("/textFormat/type").and_then(Value::as_str) == Some("json_schema")
-        })
-        .ok_or_else(|| {
-            invalid(
-                "outputConfig.textFormat must be a json_schema with a jsonSchema.schema string.",
-            )
-        })?;
-    serde_json::from_str(schema)
-        .map(Some)
-        .map_err(|_| invalid("outputConfig.textFormat.structure.jsonSchema.schema is not JSON."))
 }
 
 #[cfg(test)]
