@@ -208,3 +208,80 @@ async fn a_silent_body_times_out() {
     ));
     assert!(frames.next().await.is_none());
 }
+
+/// The decoder faces the network, so it is fuzzed: any bytes in any pieces end the stream
+/// without a panic, and valid frames in any pieces decode to exactly what was sent.
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn decode_pieces(bytes: &[u8], cuts: &[usize]) -> Vec<Result<Frame, String>> {
+        let mut cuts: Vec<usize> = cuts.iter().map(|cut| cut % (bytes.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut pieces = Vec::new();
+        let mut start = 0;
+        for cut in cuts.into_iter().chain([bytes.len()]) {
+            pieces.push(bytes[start..cut].to_vec());
+            start = cut;
+        }
+
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        runtime.block_on(read_all(pieces))
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(
+            bytes in proptest::collection::vec(any::<u8>(), 0..512),
+            cuts in proptest::collection::vec(any::<usize>(), 0..8),
+        ) {
+            let frames = decode_pieces(&bytes, &cuts);
+            // Once an error is reported, nothing follows it.
+            let first_error = frames.iter().position(Result::is_err);
+            prop_assert!(first_error.is_none_or(|at| at == frames.len() - 1));
+        }
+
+        #[test]
+        fn a_frame_with_any_byte_changed_never_panics(
+            payload in "[ -~]{0,64}",
+            at in any::<usize>(),
+            flip in 1..=255u8,
+            cuts in proptest::collection::vec(any::<usize>(), 0..4),
+        ) {
+            let mut bytes = event_frame("contentBlockDelta", &payload);
+            let at = at % bytes.len();
+            bytes[at] ^= flip;
+
+            let frames = decode_pieces(&bytes, &cuts);
+
+            // A changed byte is caught by a checksum or a length check, never decoded.
+            prop_assert!(frames.iter().all(Result::is_err), "{frames:?}");
+        }
+
+        #[test]
+        fn valid_frames_survive_any_split(
+            payloads in proptest::collection::vec("[ -~]{0,64}", 1..5),
+            cuts in proptest::collection::vec(any::<usize>(), 0..16),
+        ) {
+            let mut bytes = Vec::new();
+            for payload in &payloads {
+                bytes.extend(event_frame("contentBlockDelta", payload));
+            }
+
+            let frames = decode_pieces(&bytes, &cuts);
+
+            let expected: Vec<Result<Frame, String>> = payloads
+                .iter()
+                .map(|payload| Ok(Frame::Event {
+                    event_type: "contentBlockDelta".to_owned(),
+                    payload: Bytes::from(payload.clone()),
+                }))
+                .collect();
+            prop_assert_eq!(frames, expected);
+        }
+    }
+}
