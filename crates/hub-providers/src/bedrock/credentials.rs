@@ -2,10 +2,13 @@
 //! credential chain, cached and refreshed before they expire.
 //!
 //! The chain is `aws-config`'s default one: environment variables, the shared `credentials`
-//! and `config` profile files, web identity tokens (Kubernetes service accounts, through STS
-//! `AssumeRoleWithWebIdentity`), the container credentials endpoint (ECS, EKS Pod Identity),
-//! and EC2 instance metadata (IMDSv2). It is built on first use, since building it is
-//! asynchronous, and its HTTP calls go through Hub's own client ([`AwsHttpClient`]).
+//! and `config` profile files (static keys, `credential_process`, role chains), web identity
+//! tokens (Kubernetes service accounts, through STS `AssumeRoleWithWebIdentity`), the
+//! container credentials endpoint (ECS, EKS Pod Identity), and EC2 instance metadata
+//! (IMDSv2). It is built on first use, since building it is asynchronous, and its HTTP calls
+//! go through Hub's own client ([`AwsHttpClient`]). Profiles that sign in through IAM Identity
+//! Center (SSO) are not read: `aws-config`'s `sso` feature would bring a second set of digest
+//! crates for a source that belongs on a developer's machine, not a gateway's.
 //!
 //! One cache is shared by every request of a provider. Reading it takes no lock; only a
 //! refresh does, so that concurrent requests wait for one fetch instead of each making one.

@@ -37,17 +37,18 @@ async fn credentials(valid_for: Duration) -> AwsCredentialsMock {
         .expect("the credentials emulator starts")
 }
 
-/// Starts the gateway with no static keys and `env` set, in a directory holding `files`.
+/// Starts the gateway with no static keys and `env` set, in a directory holding `files`;
+/// `{dir}` in a variable or a file stands for that directory.
 fn gateway(
     bedrock: &BedrockMock,
     env: &[(&str, String)],
     files: &[(&str, &str)],
 ) -> GatewayProcess {
     let (mut command, dir) = command(&bedrock_config(&bedrock.base_url(), ""));
+    let in_dir = |value: &str| value.replace("{dir}", &dir.path().display().to_string());
     for (name, contents) in files {
-        std::fs::write(dir.path().join(name), contents).expect("a file is written");
+        std::fs::write(dir.path().join(name), in_dir(contents)).expect("a file is written");
     }
-    let in_dir = |value: &String| value.replace("{dir}", &dir.path().display().to_string());
     for (name, value) in env {
         command.env(name, in_dir(value));
     }
@@ -127,6 +128,31 @@ async fn the_shared_credentials_file_and_a_named_profile() {
         ("AWS_PROFILE", "hub".to_owned()),
     ];
     let gateway = gateway(&bedrock, &env, &[("credentials", file), ("config", "")]);
+
+    chat(&gateway).await;
+    assert_signed_by_chain(&bedrock);
+}
+
+#[tokio::test]
+async fn a_profile_with_a_credential_process() {
+    let bedrock = bedrock().await;
+    let profile = "[profile hub]\ncredential_process = cat {dir}/process.json\n";
+    let output = r#"{"Version": 1, "AccessKeyId": "ASIACHAIN", "SecretAccessKey": "chain-secret",
+                     "SessionToken": "chain-session-token"}"#;
+    let env = [
+        ("AWS_CONFIG_FILE", "{dir}/config".to_owned()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "{dir}/credentials".to_owned(),
+        ),
+        ("AWS_PROFILE", "hub".to_owned()),
+    ];
+    let files = [
+        ("config", profile),
+        ("credentials", ""),
+        ("process.json", output),
+    ];
+    let gateway = gateway(&bedrock, &env, &files);
 
     chat(&gateway).await;
     assert_signed_by_chain(&bedrock);
