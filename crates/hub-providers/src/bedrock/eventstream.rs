@@ -210,7 +210,7 @@ pub(crate) enum Frame {
 impl Frame {
     /// Reads a decoded message's headers.
     pub(crate) fn read(message: Message) -> Result<Frame, FrameError> {
-        // botocore reads a frame without `:message-type` as an event, and so does Hub.
+        // Exceptions and errors always name their type, so a frame that names none is an event.
         let message_type = header(&message, ":message-type").unwrap_or("event");
         match message_type {
             "event" => Ok(Frame::Event {
