@@ -9,6 +9,7 @@
 //! pipelines, routing or where the configuration came from.
 
 mod anthropic;
+mod bedrock;
 mod client;
 mod openai;
 pub mod sse;
@@ -21,6 +22,7 @@ use hub_core::Provider;
 use hub_core::config::{ProviderConfig, ProviderType};
 
 pub use anthropic::AnthropicProvider;
+pub use bedrock::BedrockProvider;
 pub use client::{ClientSettings, HttpClient};
 pub use openai::OpenAiProvider;
 
@@ -55,6 +57,7 @@ pub fn build(config: &ProviderConfig) -> Result<Arc<dyn Provider>, BuildError> {
     match config.provider_type {
         ProviderType::OpenAi => Ok(Arc::new(OpenAiProvider::new(config, client)?)),
         ProviderType::Anthropic => Ok(Arc::new(AnthropicProvider::new(config, client)?)),
+        ProviderType::Bedrock => Ok(Arc::new(BedrockProvider::new(config, client)?)),
         other => Err(BuildError::UnsupportedType(other)),
     }
 }

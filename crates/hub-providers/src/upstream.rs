@@ -95,7 +95,7 @@ impl Upstream {
 
 /// An error and its sources on one line, as hyper's own message alone says too little
 /// ("client error (Connect)").
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

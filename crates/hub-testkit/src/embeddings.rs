@@ -137,7 +137,7 @@ pub(crate) fn respond(
 }
 
 /// A unit vector seeded by the FNV-1a hash of `text`, one SplitMix64 draw per component.
-fn vector(text: &str, dimensions: usize) -> Vec<f32> {
+pub(crate) fn vector(text: &str, dimensions: usize) -> Vec<f32> {
     let seed = fnv1a(text.as_bytes());
     let raw: Vec<f32> = (0..dimensions)
         .map(|component| {

@@ -23,11 +23,14 @@
 //!
 //! [`AnthropicMock`] does the same for Anthropic's Messages API, with the same reply
 //! convention, so one end-to-end script holds against either.
+//! [`BedrockMock`] does the same for AWS Bedrock Runtime, SigV4 checks and eventstream frames
+//! included, and [`AwsCredentialsMock`] serves the endpoints the AWS credential chain reads.
 //!
 //! Token counts are whitespace-separated words, not a real tokenizer, so tests can predict them.
 
 mod anthropic;
 mod auth;
+mod bedrock;
 mod body;
 mod chat;
 mod completions;
@@ -44,6 +47,10 @@ mod tokens;
 mod validate;
 
 pub use anthropic::{ANTHROPIC_MODELS, AnthropicConfig, AnthropicMock, StreamError};
+pub use bedrock::{
+    AwsCredentialsMock, AwsKey, BedrockFault, BedrockMock, BedrockMockConfig,
+    CONTAINER_AUTHORIZATION_TOKEN, DEFAULT_BEDROCK_MODELS, WEB_IDENTITY_TOKEN,
+};
 pub use config::{DEFAULT_MODELS, Fault, MockConfig};
 pub use mock::OpenAiMock;
 pub use record::RecordedRequest;

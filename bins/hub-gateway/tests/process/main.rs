@@ -2,6 +2,7 @@
 //! configurations, stopping gracefully, and driven by the official `openai` Python client.
 
 mod anthropic;
+mod bedrock;
 mod common;
 mod openai_python;
 mod shutdown;

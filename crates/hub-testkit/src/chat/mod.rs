@@ -9,6 +9,7 @@ mod wire;
 use http::{Response, StatusCode};
 use serde_json::{Map, Value};
 
+pub(crate) use self::reply::{example_object, mentions_weather};
 use self::request::ChatRequest;
 use self::wire::{Envelope, Usage};
 use crate::body::{self, MockBody};
