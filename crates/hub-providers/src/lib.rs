@@ -8,8 +8,10 @@
 //! Nothing outside this crate speaks a vendor's format, and nothing here knows about
 //! pipelines, routing or where the configuration came from.
 
+mod azure;
 mod client;
 mod openai;
+mod openai_wire;
 pub mod sse;
 mod upstream;
 
@@ -19,6 +21,7 @@ use std::time::Duration;
 use hub_core::Provider;
 use hub_core::config::{ProviderConfig, ProviderType};
 
+pub use azure::AzureProvider;
 pub use client::{ClientSettings, HttpClient};
 pub use openai::OpenAiProvider;
 
@@ -52,6 +55,7 @@ pub fn build(config: &ProviderConfig) -> Result<Arc<dyn Provider>, BuildError> {
 
     match config.provider_type {
         ProviderType::OpenAi => Ok(Arc::new(OpenAiProvider::new(config, client)?)),
+        ProviderType::Azure => Ok(Arc::new(AzureProvider::new(config, client)?)),
         other => Err(BuildError::UnsupportedType(other)),
     }
 }

@@ -1,6 +1,7 @@
 //! The `hub-gateway` binary as users run it: configured by environment, refusing bad
 //! configurations, stopping gracefully, and driven by the official `openai` Python client.
 
+mod azure;
 mod common;
 mod openai_python;
 mod shutdown;

@@ -19,9 +19,9 @@ use tokio::task::JoinHandle;
 
 pub(crate) const MOCK_KEY: &str = "sk-mock-upstream";
 
-/// A running gateway and the emulator behind it.
-pub(crate) struct Harness {
-    pub(crate) mock: OpenAiMock,
+/// A running gateway and the emulator behind it, the OpenAI one unless a test says otherwise.
+pub(crate) struct Harness<M = OpenAiMock> {
+    pub(crate) mock: M,
     pub(crate) addr: SocketAddr,
     client: Client<HttpConnector, Full<Bytes>>,
     stop: Option<oneshot::Sender<()>>,
@@ -111,6 +111,13 @@ impl Harness {
         .expect("emulator starts");
         let mut config = config(&mock.base_url());
         edit(&mut config);
+        Harness::serve(mock, config).await
+    }
+}
+
+impl<M> Harness<M> {
+    /// The gateway on `config`, in front of `mock`.
+    pub(crate) async fn serve(mock: M, config: Value) -> Harness<M> {
         let config: HubConfig = serde_json::from_value(config).expect("a config");
         let snapshot = Snapshot::build(&config).expect("a snapshot");
 

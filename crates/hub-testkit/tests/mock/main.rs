@@ -1,7 +1,8 @@
-//! End-to-end tests of the OpenAI emulator: real loopback sockets, a real HTTP client, and for
+//! End-to-end tests of the emulators (OpenAI's, and Azure's built on it): real loopback sockets, a real HTTP client, and for
 //! the faults raw TCP reads so that what reaches the wire is checked byte for byte.
 
 mod auth;
+mod azure;
 mod chat;
 mod client;
 mod completions;
