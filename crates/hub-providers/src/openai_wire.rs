@@ -3,11 +3,12 @@
 //! an [`OpenAiWire`]; they differ in URLs, auth headers and what they make of errors.
 
 use futures_util::StreamExt;
-use http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use http::{HeaderMap, HeaderValue, Response, StatusCode, Uri, header};
 use hub_core::{BoxStream, Error, ErrorBody};
 use hyper::body::Incoming;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio::time::Instant;
 
 use crate::BuildError;
 use crate::sse::EventStream;
@@ -40,13 +41,7 @@ impl OpenAiWire {
         body: &impl Serialize,
     ) -> Result<T, Error> {
         let deadline = self.upstream.deadline();
-        let request = json_request(url, &self.headers, body)?;
-        let response = self.upstream.send(request, deadline).await?;
-        let response = self
-            .upstream
-            .check_status(response, deadline, self.errors)
-            .await?;
-
+        let response = self.send(url, body, deadline).await?;
         let body = self
             .upstream
             .read_body(response.into_body(), MAX_RESPONSE_BYTES, deadline)
@@ -63,16 +58,23 @@ impl OpenAiWire {
     where
         T: DeserializeOwned + Send + 'static,
     {
-        let deadline = self.upstream.deadline();
-        let request = json_request(url, &self.headers, body)?;
-        let response = self.upstream.send(request, deadline).await?;
-        let response = self
-            .upstream
-            .check_status(response, deadline, self.errors)
-            .await?;
-
+        let response = self.send(url, body, self.upstream.deadline()).await?;
         let events = EventStream::new(response.into_body(), self.upstream.timeout);
         Ok(chunks(self.upstream.clone(), events))
+    }
+
+    /// Sends `body` and returns the response once its status is a success.
+    async fn send(
+        &self,
+        url: &Uri,
+        body: &impl Serialize,
+        deadline: Instant,
+    ) -> Result<Response<Incoming>, Error> {
+        let request = json_request(url, &self.headers, body)?;
+        let response = self.upstream.send(request, deadline).await?;
+        self.upstream
+            .check_status(response, deadline, self.errors)
+            .await
     }
 
     fn decode<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, Error> {

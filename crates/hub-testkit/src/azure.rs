@@ -13,8 +13,6 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::config::Fault;
-use crate::record::RecordedRequest;
 use crate::server::{Pacing, Server};
 
 /// The API versions the emulator accepts; any other is answered as Azure does, with 404.
@@ -105,34 +103,11 @@ impl AzureMock {
         Ok(Self { server })
     }
 
-    /// The address the server listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.server.addr()
-    }
-
     /// The resource endpoint an Azure client takes (`azure_endpoint`, Hub's `base_url`), such
     /// as `http://127.0.0.1:41234`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr())
     }
 
-    /// Injects `fault` into every request received from now on; `None` restores normal service.
-    pub fn set_fault(&self, fault: Option<Fault>) {
-        self.server.set_fault(fault);
-    }
-
-    /// Delays every later response head by `latency`.
-    pub fn set_latency(&self, latency: Duration) {
-        self.server.set_latency(latency);
-    }
-
-    /// Every request received so far, in arrival order.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.server.requests()
-    }
-
-    /// Stops accepting, closes every open connection and waits for the server task to finish.
-    pub async fn shutdown(self) {
-        self.server.shutdown().await;
-    }
+    crate::server::handle_methods!();
 }

@@ -65,6 +65,41 @@ pub(crate) struct Pacing {
     pub(crate) stream_chunk_delay: Duration,
 }
 
+/// The methods every public mock handle offers, each passed to the [`Server`] the handle
+/// holds in its `server` field.
+macro_rules! handle_methods {
+    () => {
+        /// The address the server listens on.
+        pub fn addr(&self) -> std::net::SocketAddr {
+            self.server.addr()
+        }
+
+        /// Injects `fault` into every request received from now on; `None` restores normal
+        /// service.
+        pub fn set_fault(&self, fault: Option<crate::Fault>) {
+            self.server.set_fault(fault);
+        }
+
+        /// Delays every later response head by `latency`.
+        pub fn set_latency(&self, latency: std::time::Duration) {
+            self.server.set_latency(latency);
+        }
+
+        /// Every request received so far, in arrival order.
+        pub fn requests(&self) -> Vec<crate::RecordedRequest> {
+            self.server.requests()
+        }
+
+        /// Stops accepting, closes every open connection (stalled ones included) and waits for
+        /// the server task to finish.
+        pub async fn shutdown(self) {
+            self.server.shutdown().await;
+        }
+    };
+}
+
+pub(crate) use handle_methods;
+
 /// What the handle and every connection share.
 #[derive(Debug)]
 struct State {

@@ -6,7 +6,7 @@ use http::StatusCode;
 use hub_testkit::{AzureMock, AzureMockConfig, CONTENT_FILTER_TRIGGER, Fault};
 use serde_json::{Value, json};
 
-use crate::common::{Harness, Reply, chat};
+use crate::common::{Harness, chat, streamed};
 
 const KEY: &str = "azure-upstream-key";
 
@@ -51,21 +51,6 @@ async fn start() -> Harness<AzureMock> {
         ..AzureMockConfig::default()
     };
     start_with(mock, json!({"api_key": KEY})).await
-}
-
-fn streamed(mut request: Value) -> Value {
-    request["stream"] = json!(true);
-    request
-}
-
-/// The JSON chunks of a stream, checking that it ends with `[DONE]`.
-fn chunks(reply: &Reply) -> Vec<Value> {
-    let mut events = reply.events();
-    assert_eq!(events.pop().as_deref(), Some("[DONE]"), "{:?}", reply.body);
-    events
-        .iter()
-        .map(|event| serde_json::from_str(event).expect("chunks are JSON"))
-        .collect()
 }
 
 fn text_of(chunks: &[Value]) -> String {
@@ -125,13 +110,8 @@ async fn an_entra_token_is_sent_as_a_bearer() {
 async fn the_prompt_filter_chunk_never_reaches_the_client() {
     let hub = start().await;
 
-    let plain = hub
-        .post(
-            "/v1/chat/completions",
-            &streamed(chat("gpt", "one two three")),
-        )
-        .await;
-    let plain = chunks(&plain);
+    let request = streamed(chat("gpt", "one two three"));
+    let plain = hub.post("/v1/chat/completions", &request).await.chunks();
     assert_eq!(text_of(&plain), "Echo: one two three");
     let carries_something = |chunk: &Value| {
         let choice = &chunk["choices"][0];
@@ -145,7 +125,7 @@ async fn the_prompt_filter_chunk_never_reaches_the_client() {
 
     let mut request = streamed(chat("gpt", "count"));
     request["stream_options"] = json!({"include_usage": true});
-    let with_usage = chunks(&hub.post("/v1/chat/completions", &request).await);
+    let with_usage = hub.post("/v1/chat/completions", &request).await.chunks();
     let empty: Vec<&Value> = with_usage
         .iter()
         .filter(|chunk| chunk["choices"] == json!([]))
@@ -170,7 +150,10 @@ async fn tool_calls_come_back_whole_and_streamed() {
     assert_eq!(call["function"]["name"], "get_weather");
     assert_eq!(whole["choices"][0]["finish_reason"], "tool_calls");
 
-    let stream = chunks(&hub.post("/v1/chat/completions", &streamed(request)).await);
+    let stream = hub
+        .post("/v1/chat/completions", &streamed(request))
+        .await
+        .chunks();
     let arguments: String = stream
         .iter()
         .filter_map(|chunk| {
@@ -193,7 +176,10 @@ async fn legacy_completions_whole_and_streamed() {
     assert_eq!(whole.status, StatusCode::OK, "{:?}", whole.body);
     assert_eq!(whole.json()["choices"][0]["text"], "Echo: Say this");
 
-    let stream = chunks(&hub.post("/v1/completions", &streamed(request)).await);
+    let stream = hub
+        .post("/v1/completions", &streamed(request))
+        .await
+        .chunks();
     assert!(stream.iter().all(|chunk| chunk["choices"][0].is_object()));
     let text: String = stream
         .iter()

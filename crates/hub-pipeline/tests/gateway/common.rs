@@ -55,6 +55,16 @@ impl Reply {
             .collect()
     }
 
+    /// The JSON chunks of an event stream, asserting that it ends with `[DONE]`.
+    pub(crate) fn chunks(&self) -> Vec<Value> {
+        let mut events = self.events();
+        assert_eq!(events.pop().as_deref(), Some("[DONE]"), "{:?}", self.body);
+        events
+            .iter()
+            .map(|event| serde_json::from_str(event).expect("chunks are JSON"))
+            .collect()
+    }
+
     /// The error body's fields, asserting OpenAI's shape.
     pub(crate) fn error(&self) -> Value {
         let body = self.json();
@@ -216,4 +226,10 @@ impl<M> Harness<M> {
 /// A chat request for `model` saying `text`.
 pub(crate) fn chat(model: &str, text: &str) -> Value {
     json!({"model": model, "messages": [{"role": "user", "content": text}]})
+}
+
+/// `request` asking for a stream.
+pub(crate) fn streamed(mut request: Value) -> Value {
+    request["stream"] = json!(true);
+    request
 }

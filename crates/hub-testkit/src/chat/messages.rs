@@ -139,7 +139,7 @@ fn content_part(part: &Fields<'_>, allowed: &[&str]) -> Result<(), ApiError> {
 }
 
 /// The text of a message's `content`: the string itself, or its text parts joined by spaces.
-pub(crate) fn text(message: &Value) -> String {
+pub(super) fn text(message: &Value) -> String {
     match message.get("content") {
         Some(Value::String(text)) => text.clone(),
         Some(Value::Array(parts)) => {
