@@ -14,6 +14,7 @@ mod openai;
 mod openai_wire;
 pub mod sse;
 mod upstream;
+mod vertex;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,7 @@ use hub_core::config::{ProviderConfig, ProviderType};
 pub use azure::AzureProvider;
 pub use client::{ClientSettings, HttpClient};
 pub use openai::OpenAiProvider;
+pub use vertex::VertexProvider;
 
 /// Why a provider could not be built from its configuration.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +58,7 @@ pub fn build(config: &ProviderConfig) -> Result<Arc<dyn Provider>, BuildError> {
     match config.provider_type {
         ProviderType::OpenAi => Ok(Arc::new(OpenAiProvider::new(config, client)?)),
         ProviderType::Azure => Ok(Arc::new(AzureProvider::new(config, client)?)),
+        ProviderType::VertexAi => Ok(Arc::new(VertexProvider::new(config, client)?)),
         other => Err(BuildError::UnsupportedType(other)),
     }
 }

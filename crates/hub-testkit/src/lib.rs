@@ -3,10 +3,12 @@
 //! Hub's integration tests and benchmarks point the gateway at an emulator instead of the real
 //! provider. [`OpenAiMock`] answers `/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`
 //! and `/v1/models`; [`AzureMock`] serves the same operations at Azure OpenAI's deployment URLs,
-//! with its auth, API versions and content-filter annotations. Each answers with deterministic
-//! bodies, rejects malformed requests with the status and error body the real API would send,
-//! records every request it receives, and can misbehave on purpose through a [`Fault`] so that
-//! retries, timeouts and stream handling can be tested against real TCP behaviour.
+//! with its auth, API versions and content-filter annotations; [`VertexMock`] serves Vertex AI's
+//! `generateContent`, `streamGenerateContent` and `predict` behind the OAuth2 token endpoint a
+//! service account signs its JWT for. Each answers with deterministic bodies, rejects malformed
+//! requests with the status and error body the real API would send, records every request it
+//! receives, and can misbehave on purpose through a [`Fault`] so that retries, timeouts and
+//! stream handling can be tested against real TCP behaviour.
 //!
 //! It must never share code with the translator it tests: this crate depends on no other
 //! `hub-*` crate, so a misunderstanding of the wire format cannot hide on both sides at once.
@@ -41,8 +43,12 @@ mod record;
 mod server;
 mod tokens;
 mod validate;
+mod vertex;
 
 pub use azure::{AZURE_API_VERSIONS, AzureMock, AzureMockConfig, CONTENT_FILTER_TRIGGER};
 pub use config::{DEFAULT_MODELS, Fault, MockConfig};
 pub use mock::OpenAiMock;
 pub use record::RecordedRequest;
+pub use vertex::{
+    TEST_SERVICE_ACCOUNT_EMAIL, TEST_SERVICE_ACCOUNT_KEY_ID, VertexMock, VertexMockConfig,
+};

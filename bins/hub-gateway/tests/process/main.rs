@@ -6,3 +6,4 @@ mod common;
 mod openai_python;
 mod shutdown;
 mod startup;
+mod vertex;

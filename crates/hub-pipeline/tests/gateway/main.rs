@@ -6,3 +6,4 @@ mod bad_input;
 mod common;
 mod endpoints;
 mod upstream_faults;
+mod vertex;

@@ -17,6 +17,8 @@ use crate::error::ApiError;
 use crate::models::{self, ModelKind};
 use crate::server::Exchange;
 
+pub(crate) use self::reply::{example_object, mentions_weather};
+
 pub(crate) fn respond(
     config: &MockConfig,
     body: &Map<String, Value>,
