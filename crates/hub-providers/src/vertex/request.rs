@@ -136,7 +136,8 @@ fn push_turn(contents: &mut Vec<Content>, role: &'static str, parts: Vec<Part>) 
     }
 }
 
-/// The text of an instruction or a tool result; other parts have no place there.
+/// The text parts of an instruction or a plain user message; other parts have no place in an
+/// instruction.
 fn text_parts(content: &MessageContent, index: usize) -> Result<Vec<Part>, Error> {
     let texts = match content {
         MessageContent::Text(text) => vec![text.clone()],
