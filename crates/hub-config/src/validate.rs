@@ -168,6 +168,20 @@ fn check_azure(provider: &ProviderConfig, path: &str, faults: &mut Faults) {
             "required for provider type azure",
         );
     }
+    match (
+        provider.api_key.is_some(),
+        has_param(provider, "azure_ad_token"),
+    ) {
+        (false, false) => faults.add(
+            path,
+            "provider type azure needs `api_key` or `azure_ad_token`",
+        ),
+        (true, true) => faults.add(
+            field(path, "azure_ad_token"),
+            "give `api_key` or `azure_ad_token`, not both",
+        ),
+        _ => {}
+    }
 }
 
 fn check_bedrock(provider: &ProviderConfig, path: &str, faults: &mut Faults) {
@@ -215,11 +229,22 @@ fn check_vertex(provider: &ProviderConfig, path: &str, faults: &mut Faults) {
             faults.add(field(path, name), "required for provider type vertexai");
         }
     }
-    if !has_param(provider, "credentials_path") && provider.api_key.is_none() {
-        faults.add(
+
+    let given = [
+        has_param(provider, "credentials_path"),
+        has_param(provider, "credentials_json"),
+        provider.api_key.is_some(),
+    ];
+    match given.iter().filter(|given| **given).count() {
+        0 => faults.add(
             path,
-            "provider type vertexai needs `credentials_path` or `api_key`",
-        );
+            "provider type vertexai needs `credentials_path`, `credentials_json` or `api_key`",
+        ),
+        1 => {}
+        _ => faults.add(
+            path,
+            "give one of `credentials_path`, `credentials_json` or `api_key`, not several",
+        ),
     }
 }
 
@@ -295,9 +320,36 @@ fn check_model_params(
     let known = provider_type.known_model_params();
     check_settings(&model.params, &MODEL_FIELDS, known, &owner, path, faults);
 
-    if provider_type == ProviderType::Azure && !is_given(&model.params, "deployment") {
+    if provider_type == ProviderType::Azure {
+        check_deployment(model, path, provider, faults);
+    }
+}
+
+/// A deployment name becomes a segment of the request path, so it may hold only what Azure
+/// allows in one (letters, digits, `-`, `_` and `.`) and must not be a dot segment.
+fn check_deployment(
+    model: &ModelConfig,
+    path: &str,
+    provider: &ProviderConfig,
+    faults: &mut Faults,
+) {
+    if !is_given(&model.params, "deployment") {
         let message = format!("required for a model of azure provider {:?}", provider.key);
         faults.add(field(path, "deployment"), message);
+        return;
+    }
+
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let unusable = |name: &str| !name.chars().all(allowed) || name == "." || name == "..";
+    let name = model
+        .params
+        .get("deployment")
+        .and_then(|value| value.as_str());
+    if name.is_some_and(unusable) {
+        faults.add(
+            field(path, "deployment"),
+            "may hold only letters, digits, `-`, `_` and `.`, and is not `.` or `..`",
+        );
     }
 }
 

@@ -82,7 +82,7 @@ impl ProviderType {
         match self {
             ProviderType::OpenAi => &["organization_id", "project_id"],
             ProviderType::Anthropic => &["version", "default_max_tokens"],
-            ProviderType::Azure => &["resource_name", "api_version"],
+            ProviderType::Azure => &["resource_name", "api_version", "azure_ad_token"],
             ProviderType::Bedrock => &[
                 "region",
                 "aws_access_key_id",
@@ -92,7 +92,12 @@ impl ProviderType {
                 "AWS_SECRET_ACCESS_KEY",
                 "AWS_SESSION_TOKEN",
             ],
-            ProviderType::VertexAi => &["project_id", "location", "credentials_path"],
+            ProviderType::VertexAi => &[
+                "project_id",
+                "location",
+                "credentials_path",
+                "credentials_json",
+            ],
         }
     }
 

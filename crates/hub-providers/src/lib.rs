@@ -9,11 +9,14 @@
 //! pipelines, routing or where the configuration came from.
 
 mod anthropic;
+mod azure;
 mod bedrock;
 mod client;
 mod openai;
+mod openai_wire;
 pub mod sse;
 mod upstream;
+mod vertex;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,16 +25,15 @@ use hub_core::Provider;
 use hub_core::config::{ProviderConfig, ProviderType};
 
 pub use anthropic::AnthropicProvider;
+pub use azure::AzureProvider;
 pub use bedrock::BedrockProvider;
 pub use client::{ClientSettings, HttpClient};
 pub use openai::OpenAiProvider;
+pub use vertex::VertexProvider;
 
 /// Why a provider could not be built from its configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    /// The configuration names a provider type this build has no adapter for yet.
-    #[error("provider type `{0}` is not supported by this version of Hub")]
-    UnsupportedType(ProviderType),
     /// A setting is present but unusable.
     #[error("{field}: {message}")]
     InvalidSetting {
@@ -58,6 +60,7 @@ pub fn build(config: &ProviderConfig) -> Result<Arc<dyn Provider>, BuildError> {
         ProviderType::OpenAi => Ok(Arc::new(OpenAiProvider::new(config, client)?)),
         ProviderType::Anthropic => Ok(Arc::new(AnthropicProvider::new(config, client)?)),
         ProviderType::Bedrock => Ok(Arc::new(BedrockProvider::new(config, client)?)),
-        other => Err(BuildError::UnsupportedType(other)),
+        ProviderType::Azure => Ok(Arc::new(AzureProvider::new(config, client)?)),
+        ProviderType::VertexAi => Ok(Arc::new(VertexProvider::new(config, client)?)),
     }
 }

@@ -4,19 +4,24 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, Request, Response, header};
+use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, header};
 use http_body_util::{BodyExt, Full, Limited};
-use hub_core::Error;
+use hub_core::{Error, ErrorBody};
 use hyper::body::Incoming;
+use serde::Serialize;
 use tokio::time::Instant;
 
 use crate::HttpClient;
+use crate::sse::SseError;
 
 /// The largest successful response body an adapter reads.
 pub(crate) const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
 /// The largest error body an adapter reads; the rest of a longer one is not needed.
 pub(crate) const MAX_ERROR_BYTES: usize = 64 * 1024;
+
+/// Reads a provider's error body, in its own format, into OpenAI's.
+pub(crate) type ErrorParser = fn(StatusCode, &[u8]) -> ErrorBody;
 
 /// One provider's view of the client: its name for errors, and its time budget.
 #[derive(Debug, Clone)]
@@ -61,6 +66,43 @@ impl Upstream {
         }
     }
 
+    /// Passes a success on, and turns an error status into [`Error::UpstreamStatus`], its
+    /// body read by `parse`.
+    pub(crate) async fn check_status(
+        &self,
+        response: Response<Incoming>,
+        deadline: Instant,
+        parse: ErrorParser,
+    ) -> Result<Response<Incoming>, Error> {
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+
+        let retry_after = retry_after(response.headers());
+        let body = self
+            .read_body(response.into_body(), MAX_ERROR_BYTES, deadline)
+            .await
+            .unwrap_or_default();
+        Err(Error::UpstreamStatus {
+            provider: self.provider.clone(),
+            status: status.as_u16(),
+            body: Box::new(parse(status, &body)),
+            retry_after,
+        })
+    }
+
+    /// The error that ends a stream whose events stopped coming.
+    pub(crate) fn stream_error(&self, error: &SseError) -> Error {
+        match error {
+            SseError::Idle(_) => self.timed_out(),
+            SseError::Decode(error) => Error::UpstreamUnreachable {
+                provider: self.provider.clone(),
+                message: format!("stream broke: {error}"),
+            },
+        }
+    }
+
     /// The deadline of a call that starts now.
     pub(crate) fn deadline(&self) -> Instant {
         Instant::now() + self.timeout
@@ -90,6 +132,54 @@ impl Upstream {
             provider: self.provider.clone(),
             message: format!("{what}: {}", error_chain(error)),
         }
+    }
+}
+
+/// A POST of `body` as JSON to `url`, carrying `headers`.
+pub(crate) fn json_request(
+    url: &Uri,
+    headers: &HeaderMap,
+    body: &impl Serialize,
+) -> Result<Request<Full<Bytes>>, Error> {
+    let body = serde_json::to_vec(body)
+        .map_err(|error| Error::Internal(format!("cannot encode the request: {error}")))?;
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri(url.clone())
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|error| Error::Internal(format!("cannot build the request: {error}")))?;
+    request.headers_mut().clone_from(headers);
+    Ok(request)
+}
+
+/// An error body for an upstream answer that is not in the provider's error format: the
+/// status and the start of whatever text came instead.
+pub(crate) fn unparsed_error_body(status: StatusCode, body: &[u8]) -> ErrorBody {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    let message = if text.is_empty() {
+        format!("upstream answered {status} with no body")
+    } else {
+        format!("upstream answered {status}: {}", truncate(text, 512))
+    };
+    ErrorBody::new("upstream_error", message)
+}
+
+/// OpenAI's error `type` for an error status, for providers whose errors carry none.
+pub(crate) fn error_type(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        401 => "authentication_error",
+        403 => "permission_error",
+        429 => "rate_limit_error",
+        500.. => "server_error",
+        _ => "invalid_request_error",
+    }
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => &text[..end],
+        None => text,
     }
 }
 

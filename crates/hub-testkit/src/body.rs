@@ -10,6 +10,7 @@ use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::Frame;
 use serde::Serialize;
+use serde_json::Value;
 
 /// The body type of every response the mock sends.
 pub(crate) type MockBody = UnsyncBoxBody<Bytes, StreamCut>;
@@ -29,6 +30,24 @@ pub(crate) struct StreamPlan {
 }
 
 const DONE_EVENT: &[u8] = b"data: [DONE]\n\n";
+
+/// An OpenAI-format answer before it is framed: one JSON body, or the chunks of a stream.
+/// Emulators of OpenAI-compatible APIs (Azure) adjust it before it is sent.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Rendered {
+    Whole(Value),
+    Events(Vec<Value>),
+}
+
+impl Rendered {
+    /// A `200` JSON body, or an event stream ended by `data: [DONE]`.
+    pub(crate) fn into_response(self, plan: StreamPlan) -> Response<MockBody> {
+        match self {
+            Rendered::Whole(body) => json(StatusCode::OK, &body),
+            Rendered::Events(chunks) => event_stream(chunks.iter().map(event).collect(), plan),
+        }
+    }
+}
 
 /// A complete body with the given status and content type.
 pub(crate) fn full(
@@ -65,14 +84,15 @@ pub(crate) fn event_stream(mut events: Vec<Bytes>, plan: StreamPlan) -> Response
     if plan.cut_after.is_none() {
         events.push(Bytes::from_static(DONE_EVENT));
     }
-    sse_response(events, plan)
+    events_body(events, plan)
 }
 
-/// A `text/event-stream` response that yields `events` one by one and nothing else.
+/// A `text/event-stream` response that yields `events` one by one and ends there, as streams
+/// without a closing event do.
 ///
 /// The body is produced lazily, so each event leaves the socket on its own and the pacing
 /// delay is real time between writes, not a buffered body replayed at once.
-pub(crate) fn sse_response(mut events: Vec<Bytes>, plan: StreamPlan) -> Response<MockBody> {
+pub(crate) fn events_body(mut events: Vec<Bytes>, plan: StreamPlan) -> Response<MockBody> {
     let delay = plan.chunk_delay;
     let body = match plan.cut_after {
         None => StreamBody::new(paced(events, delay)).boxed_unsync(),
@@ -112,6 +132,12 @@ async fn cut_connection(delay: Duration) -> FrameResult {
     tokio::time::sleep(delay).await;
     tokio::task::yield_now().await;
     Err(StreamCut)
+}
+
+/// `value` as a JSON tree, for answers that are adjusted before they are sent.
+pub(crate) fn value(value: &impl Serialize) -> Value {
+    serde_json::to_value(value)
+        .expect("response bodies are plain structs and JSON values with string keys")
 }
 
 fn to_json(value: &impl Serialize) -> Vec<u8> {

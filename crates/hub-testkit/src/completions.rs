@@ -5,12 +5,12 @@
 
 use std::borrow::Cow;
 
-use bytes::Bytes;
-use http::{Response, StatusCode};
+use http::Response;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::body::{self, MockBody};
+use crate::body::{self, MockBody, Rendered};
+use crate::config::MockConfig;
 use crate::error::ApiError;
 use crate::inputs::{self, TextInput};
 use crate::models::{self, ModelKind};
@@ -106,11 +106,21 @@ struct Choice<'a> {
 }
 
 pub(crate) fn respond(
+    config: &MockConfig,
     body: &Map<String, Value>,
-    exchange: &Exchange<'_>,
+    exchange: &Exchange,
 ) -> Result<Response<MockBody>, ApiError> {
+    Ok(render(config, body, exchange)?.into_response(exchange.stream))
+}
+
+/// The reply to a valid request, before it is framed.
+pub(crate) fn render(
+    config: &MockConfig,
+    body: &Map<String, Value>,
+    exchange: &Exchange,
+) -> Result<Rendered, ApiError> {
     let request = CompletionRequest::parse(body)?;
-    models::check(exchange.config, request.model, ModelKind::Completion)?;
+    models::check(config, request.model, ModelKind::Completion)?;
 
     let choices = choices(&request);
     let prompt_tokens: usize = request.prompts.iter().map(|prompt| prompt.tokens).sum();
@@ -132,12 +142,9 @@ pub(crate) fn respond(
     };
 
     if request.stream {
-        Ok(body::event_stream(
-            reply.events(request.include_usage),
-            exchange.stream,
-        ))
+        Ok(Rendered::Events(reply.chunks(request.include_usage)))
     } else {
-        Ok(body::json(StatusCode::OK, &reply.whole()))
+        Ok(Rendered::Whole(body::value(&reply.whole())))
     }
 }
 
@@ -201,7 +208,7 @@ impl Reply {
 
     /// Streamed chunks keep the `text_completion` object name and carry text deltas; each
     /// choice ends with an empty chunk holding its finish reason.
-    fn events(&self, include_usage: bool) -> Vec<Bytes> {
+    fn chunks(&self, include_usage: bool) -> Vec<Value> {
         let usage = include_usage.then_some(None);
         let event = |index: usize, text: &str, finish_reason: Option<&'static str>| {
             let choice = Choice {
@@ -210,7 +217,7 @@ impl Reply {
                 logprobs: None,
                 finish_reason,
             };
-            body::event(&self.body(vec![choice], usage))
+            body::value(&self.body(vec![choice], usage))
         };
 
         let mut events = Vec::new();
@@ -225,7 +232,7 @@ impl Reply {
         }
 
         if include_usage {
-            events.push(body::event(&self.body(Vec::new(), Some(Some(self.usage)))));
+            events.push(body::value(&self.body(Vec::new(), Some(Some(self.usage)))));
         }
         events
     }

@@ -10,10 +10,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::body::{self, MockBody};
+use crate::config::MockConfig;
 use crate::error::ApiError;
 use crate::inputs::{self, TextInput};
 use crate::models::{self, ModelKind};
-use crate::server::Exchange;
 use crate::validate::{self, Fields};
 
 const DEFAULT_DIMENSIONS: usize = 8;
@@ -97,11 +97,11 @@ fn parse_inputs(fields: &Fields<'_>) -> Result<Vec<TextInput>, ApiError> {
 }
 
 pub(crate) fn respond(
+    config: &MockConfig,
     body: &Map<String, Value>,
-    exchange: &Exchange<'_>,
 ) -> Result<Response<MockBody>, ApiError> {
     let request = EmbeddingRequest::parse(body)?;
-    models::check(exchange.config, request.model, ModelKind::Embedding)?;
+    models::check(config, request.model, ModelKind::Embedding)?;
 
     let data = request
         .inputs

@@ -4,6 +4,7 @@ use http::{Method, Response, StatusCode};
 use serde::Serialize;
 
 use crate::body::{self, MockBody};
+use crate::server::{BodyError, MAX_BODY_BYTES};
 
 const INVALID_REQUEST: &str = "invalid_request_error";
 
@@ -77,6 +78,18 @@ impl ApiError {
     pub(crate) fn unknown_url(method: &Method, path: &str) -> Self {
         Self::invalid_request(format!("Invalid URL ({method} {path})"))
             .with_status(StatusCode::NOT_FOUND)
+    }
+
+    /// The refusal of a body the server could not read.
+    pub(crate) fn unreadable_body(error: BodyError) -> Self {
+        match error {
+            BodyError::TooLarge => {
+                let message = format!("The request body exceeds {MAX_BODY_BYTES} bytes.");
+                Self::invalid_request(message).with_status(StatusCode::PAYLOAD_TOO_LARGE)
+            }
+            // The client broke off mid-body; it will most likely never read this answer.
+            BodyError::Unreadable => Self::invalid_request("The request body could not be read."),
+        }
     }
 
     pub(crate) fn method_not_allowed(method: &Method, path: &str) -> Self {

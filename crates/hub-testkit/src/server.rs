@@ -1,12 +1,17 @@
-//! The accept loop, one hyper HTTP/1.1 connection per socket, and request routing.
+//! What every emulator shares: the accept loop, one hyper HTTP/1.1 connection per socket,
+//! recording, latency and faults. Each emulated API answers through the [`Api`] trait, and each
+//! public mock handle wraps a [`Server`].
 
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http::request::Parts;
-use http::{Method, Request, Response, StatusCode};
+use http::{Request, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -14,23 +19,97 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 use tracing::debug;
 
 use crate::body::{MockBody, StreamPlan};
-use crate::config::{Fault, MockConfig};
-use crate::error::ApiError;
+use crate::config::Fault;
 use crate::fault::{self, Action};
 use crate::record::RecordedRequest;
-use crate::{auth, chat, completions, embeddings, models, validate};
 
-/// The largest body read; the real API refuses large payloads too, and tests never need more.
-const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+/// The largest body read; the real APIs refuse large payloads too, and tests never need more.
+pub(crate) const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// One emulated API: how it answers a request the server has read and recorded.
+pub(crate) trait Api: Send + Sync + fmt::Debug + 'static {
+    /// The answer to a request under no fault (or a fault that lets it through).
+    fn answer(
+        &self,
+        parts: &Parts,
+        body: Result<Bytes, BodyError>,
+        exchange: &Exchange,
+    ) -> Response<MockBody>;
+
+    /// Whether faults pass this request by, as they do for an endpoint that stands in for
+    /// another server (an OAuth2 token endpoint beside the API it grants access to).
+    fn ignores_faults(&self, parts: &Parts) -> bool {
+        let _ = parts;
+        false
+    }
+}
+
+/// Why a request body could not be read; each API words the refusal its own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyError {
+    /// Longer than [`MAX_BODY_BYTES`].
+    TooLarge,
+    /// The client broke off mid-body.
+    Unreadable,
+}
+
+/// How a server listens and paces its answers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pacing {
+    pub(crate) addr: Option<SocketAddr>,
+    pub(crate) latency: Duration,
+    pub(crate) stream_chunk_delay: Duration,
+}
+
+/// The methods every public mock handle offers, each passed to the [`Server`] the handle
+/// holds in its `server` field.
+macro_rules! handle_methods {
+    () => {
+        /// The address the server listens on.
+        pub fn addr(&self) -> std::net::SocketAddr {
+            self.server.addr()
+        }
+
+        /// Injects `fault` into every request received from now on; `None` restores normal
+        /// service.
+        pub fn set_fault(&self, fault: Option<crate::Fault>) {
+            self.server.set_fault(fault);
+        }
+
+        /// Delays every later response head by `latency`.
+        pub fn set_latency(&self, latency: std::time::Duration) {
+            self.server.set_latency(latency);
+        }
+
+        /// Every request received so far, in arrival order.
+        pub fn requests(&self) -> Vec<crate::RecordedRequest> {
+            self.server.requests()
+        }
+
+        /// How many client connections are open now, so a test can see a caller hang up.
+        pub fn open_connections(&self) -> usize {
+            self.server.open_connections()
+        }
+
+        /// Stops accepting, closes every open connection (stalled ones included) and waits for
+        /// the server task to finish.
+        pub async fn shutdown(self) {
+            self.server.shutdown().await;
+        }
+    };
+}
+
+pub(crate) use handle_methods;
 
 /// What the handle and every connection share.
 #[derive(Debug)]
-pub(crate) struct State {
-    config: MockConfig,
+struct State {
+    api: Box<dyn Api>,
+    stream_chunk_delay: Duration,
     fault: Mutex<Option<Fault>>,
     latency: Mutex<Duration>,
     requests: Mutex<Vec<RecordedRequest>>,
@@ -38,32 +117,91 @@ pub(crate) struct State {
     open_connections: AtomicUsize,
 }
 
-impl State {
-    pub(crate) fn new(config: MockConfig) -> Self {
-        Self {
-            latency: Mutex::new(config.latency),
-            config,
+/// A running emulator on a loopback socket, whichever API it speaks.
+///
+/// Dropping it stops the server task and every open connection; [`shutdown`] does the same and
+/// waits until it is done.
+///
+/// [`shutdown`]: Server::shutdown
+#[derive(Debug)]
+pub(crate) struct Server {
+    addr: SocketAddr,
+    state: Arc<State>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Binds `pacing.addr` (default `127.0.0.1:0`) and starts serving `api` on the current
+    /// runtime.
+    pub(crate) async fn start(api: Box<dyn Api>, pacing: Pacing) -> io::Result<Self> {
+        let addr = pacing
+            .addr
+            .unwrap_or(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+
+        let state = Arc::new(State {
+            api,
+            stream_chunk_delay: pacing.stream_chunk_delay,
             fault: Mutex::new(None),
+            latency: Mutex::new(pacing.latency),
             requests: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
             open_connections: AtomicUsize::new(0),
-        }
+        });
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(serve(listener, Arc::clone(&state), stopped));
+
+        Ok(Self {
+            addr,
+            state,
+            stop: Some(stop),
+            task: Some(task),
+        })
     }
 
-    pub(crate) fn open_connections(&self) -> usize {
-        self.open_connections.load(Ordering::SeqCst)
+    pub(crate) fn addr(&self) -> SocketAddr {
+        self.addr
     }
 
     pub(crate) fn set_fault(&self, fault: Option<Fault>) {
-        *lock(&self.fault) = fault;
+        *lock(&self.state.fault) = fault;
     }
 
     pub(crate) fn set_latency(&self, latency: Duration) {
-        *lock(&self.latency) = latency;
+        *lock(&self.state.latency) = latency;
     }
 
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.requests).clone()
+        lock(&self.state.requests).clone()
+    }
+
+    pub(crate) fn open_connections(&self) -> usize {
+        self.state.open_connections.load(Ordering::SeqCst)
+    }
+
+    /// Stops accepting, closes every open connection (stalled ones included) and waits for the
+    /// server task to finish.
+    pub(crate) async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            // The server only ends early if it panicked, and then there is nothing to stop.
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take()
+            && let Err(error) = task.await
+        {
+            debug!(%error, "mock server task ended abnormally");
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Aborting drops the listener and the set of connection tasks, which aborts them too.
+        if let Some(task) = &self.task {
+            task.abort();
+        }
     }
 }
 
@@ -73,10 +211,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// What an endpoint needs besides the request: the config, ids and how to stream.
+/// What an endpoint needs besides the request and its API's config: ids and how to stream.
 #[derive(Debug)]
-pub(crate) struct Exchange<'a> {
-    pub(crate) config: &'a MockConfig,
+pub(crate) struct Exchange {
     /// A number unique within this mock, for `chatcmpl-…`, `cmpl-…` and `call_…` ids.
     pub(crate) serial: u64,
     /// Unix seconds when the request was handled.
@@ -90,11 +227,7 @@ pub(crate) struct Exchange<'a> {
 struct InjectedReset;
 
 /// Accepts connections until `stop` fires, then closes every connection still open.
-pub(crate) async fn serve(
-    listener: TcpListener,
-    state: Arc<State>,
-    mut stop: oneshot::Receiver<()>,
-) {
+async fn serve(listener: TcpListener, state: Arc<State>, mut stop: oneshot::Receiver<()>) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -141,7 +274,12 @@ async fn handle(
     lock(&state.requests).push(recorded);
     debug!(method = %parts.method, path = %parts.uri, "request received");
 
-    let action = fault::action(lock(&state.fault).clone());
+    let fault = if state.api.ignores_faults(&parts) {
+        None
+    } else {
+        lock(&state.fault).clone()
+    };
+    let action = fault::action(fault);
     let latency = *lock(&state.latency);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -155,19 +293,17 @@ async fn handle(
     };
 
     let exchange = Exchange {
-        config: &state.config,
         serial: state.next_id.fetch_add(1, Ordering::Relaxed),
         created: unix_now(),
         stream: StreamPlan {
-            chunk_delay: state.config.stream_chunk_delay,
+            chunk_delay: state.stream_chunk_delay,
             cut_after,
         },
     };
-    let response = body.and_then(|body| route(&parts, &body, &exchange));
-    Ok(response.unwrap_or_else(ApiError::into_response))
+    Ok(state.api.answer(&parts, body, &exchange))
 }
 
-async fn read_body(body: Incoming) -> Result<Bytes, ApiError> {
+async fn read_body(body: Incoming) -> Result<Bytes, BodyError> {
     let error = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => return Ok(collected.to_bytes()),
         Err(error) => error,
@@ -175,100 +311,15 @@ async fn read_body(body: Incoming) -> Result<Bytes, ApiError> {
 
     debug!(%error, "could not read the request body");
     if error.is::<LengthLimitError>() {
-        let message = format!("The request body exceeds {MAX_BODY_BYTES} bytes.");
-        Err(ApiError::invalid_request(message).with_status(StatusCode::PAYLOAD_TOO_LARGE))
+        Err(BodyError::TooLarge)
     } else {
-        // The client broke off mid-body; it will most likely never read this answer.
-        Err(ApiError::invalid_request(
-            "The request body could not be read.",
-        ))
+        Err(BodyError::Unreadable)
     }
 }
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     // A clock before 1970 is a broken machine; 0 still yields a well-formed response.
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs())
-}
-
-/// The endpoints the mock serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Endpoint<'a> {
-    ChatCompletions,
-    Completions,
-    Embeddings,
-    Models,
-    Model(&'a str),
-}
-
-impl<'a> Endpoint<'a> {
-    fn parse(path: &'a str) -> Option<Self> {
-        match path {
-            "/v1/chat/completions" => Some(Self::ChatCompletions),
-            "/v1/completions" => Some(Self::Completions),
-            "/v1/embeddings" => Some(Self::Embeddings),
-            "/v1/models" => Some(Self::Models),
-            _ => path
-                .strip_prefix("/v1/models/")
-                .filter(|id| !id.is_empty())
-                .map(Self::Model),
-        }
-    }
-
-    fn method(self) -> Method {
-        match self {
-            Self::Models | Self::Model(_) => Method::GET,
-            Self::ChatCompletions | Self::Completions | Self::Embeddings => Method::POST,
-        }
-    }
-}
-
-/// Checks run in the real API's order: route, method, key, body, then the endpoint's own.
-fn route(
-    parts: &Parts,
-    body: &Bytes,
-    exchange: &Exchange<'_>,
-) -> Result<Response<MockBody>, ApiError> {
-    let path = parts.uri.path();
-    let endpoint =
-        Endpoint::parse(path).ok_or_else(|| ApiError::unknown_url(&parts.method, path))?;
-    if parts.method != endpoint.method() {
-        return Err(ApiError::method_not_allowed(&parts.method, path));
-    }
-    auth::check(&parts.headers, exchange.config.api_key.as_deref())?;
-
-    match endpoint {
-        Endpoint::Models => Ok(models::list(exchange.config)),
-        Endpoint::Model(id) => models::retrieve(exchange.config, id),
-        Endpoint::ChatCompletions => {
-            chat::respond(&validate::json_object(&parts.headers, body)?, exchange)
-        }
-        Endpoint::Completions => {
-            completions::respond(&validate::json_object(&parts.headers, body)?, exchange)
-        }
-        Endpoint::Embeddings => {
-            embeddings::respond(&validate::json_object(&parts.headers, body)?, exchange)
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_map_to_endpoints() {
-        assert_eq!(
-            Endpoint::parse("/v1/chat/completions"),
-            Some(Endpoint::ChatCompletions)
-        );
-        assert_eq!(
-            Endpoint::parse("/v1/models/gpt-4o"),
-            Some(Endpoint::Model("gpt-4o"))
-        );
-        assert_eq!(Endpoint::parse("/v1/models/"), None);
-        assert_eq!(Endpoint::parse("/v1/chat/completions/"), None);
-        assert_eq!(Endpoint::parse("/chat/completions"), None);
-    }
 }

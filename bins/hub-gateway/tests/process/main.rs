@@ -2,8 +2,10 @@
 //! configurations, stopping gracefully, and driven by the official `openai` Python client.
 
 mod anthropic;
+mod azure;
 mod bedrock;
 mod common;
 mod openai_python;
 mod shutdown;
 mod startup;
+mod vertex;

@@ -327,6 +327,25 @@ fn azure_needs_an_endpoint_and_an_api_version() {
 }
 
 #[test]
+fn azure_takes_a_key_or_an_entra_token_but_not_both() {
+    let mut config = valid();
+    config.providers[AZURE].api_key = None;
+    assert_eq!(
+        fault_lines(&config),
+        ["providers[2]: provider type azure needs `api_key` or `azure_ad_token`"]
+    );
+
+    set_param(&mut config.providers[AZURE], "azure_ad_token", "eyJ0eXAi");
+    assert_eq!(fault_lines(&config), Vec::<String>::new());
+
+    config.providers[AZURE].api_key = Some("az-key".to_owned());
+    assert_eq!(
+        fault_lines(&config),
+        ["providers[2].azure_ad_token: give `api_key` or `azure_ad_token`, not both"]
+    );
+}
+
+#[test]
 fn bedrock_needs_a_region_or_base_url() {
     let mut config = valid();
     config.providers[BEDROCK].params.remove("region");
@@ -424,7 +443,8 @@ fn vertex_needs_project_location_and_credentials() {
         [
             "providers[4].project_id: required for provider type vertexai",
             "providers[4].location: required for provider type vertexai",
-            "providers[4]: provider type vertexai needs `credentials_path` or `api_key`",
+            "providers[4]: provider type vertexai needs `credentials_path`, `credentials_json` \
+             or `api_key`",
         ]
     );
 
@@ -433,6 +453,27 @@ fn vertex_needs_project_location_and_credentials() {
     set_param(vertex, "location", "europe-west4");
     vertex.api_key = Some("vertex-key".to_owned());
     assert_eq!(fault_lines(&config), Vec::<String>::new());
+}
+
+#[test]
+fn vertex_takes_one_kind_of_credentials() {
+    let mut config = valid();
+    config.providers[VERTEX].params.remove("credentials_path");
+    set_param(
+        &mut config.providers[VERTEX],
+        "credentials_json",
+        r#"{"type": "service_account"}"#,
+    );
+    assert_eq!(fault_lines(&config), Vec::<String>::new());
+
+    config.providers[VERTEX].api_key = Some("vertex-key".to_owned());
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "providers[4]: give one of `credentials_path`, `credentials_json` or `api_key`, not \
+             several"
+        ]
+    );
 }
 
 #[test]
@@ -475,6 +516,17 @@ fn an_azure_model_needs_a_deployment() {
     assert_eq!(
         fault_lines(&config),
         ["models[2].deployment: must be a string (quote it)"]
+    );
+
+    config.models[2]
+        .params
+        .insert("deployment".to_owned(), json!("gpt-4o/../keys"));
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "models[2].deployment: may hold only letters, digits, `-`, `_` and `.`, and is not `.` \
+          or `..`"
+        ]
     );
 }
 

@@ -23,9 +23,9 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 pub(crate) const MOCK_KEY: &str = "sk-mock-upstream";
 
-/// A running gateway and the emulator behind it.
-pub(crate) struct Harness {
-    pub(crate) mock: OpenAiMock,
+/// A running gateway and the emulator behind it, the OpenAI one unless a test says otherwise.
+pub(crate) struct Harness<M = OpenAiMock> {
+    pub(crate) mock: M,
     pub(crate) addr: SocketAddr,
     pub(crate) gateway: Gateway,
     client: Client<HttpConnector, Full<Bytes>>,
@@ -57,6 +57,16 @@ impl Reply {
                     .expect("a data event")
                     .to_owned()
             })
+            .collect()
+    }
+
+    /// The JSON chunks of an event stream, asserting that it ends with `[DONE]`.
+    pub(crate) fn chunks(&self) -> Vec<Value> {
+        let mut events = self.events();
+        assert_eq!(events.pop().as_deref(), Some("[DONE]"), "{:?}", self.body);
+        events
+            .iter()
+            .map(|event| serde_json::from_str(event).expect("chunks are JSON"))
             .collect()
     }
 
@@ -137,7 +147,17 @@ impl Harness {
         })
         .await
         .expect("emulator starts");
-        let snapshot = snapshot(&mock, edit);
+        let mut config = config(&mock.base_url());
+        edit(&mut config);
+        Harness::serve(mock, config).await
+    }
+}
+
+impl<M> Harness<M> {
+    /// The gateway on `config`, in front of `mock`.
+    pub(crate) async fn serve(mock: M, config: Value) -> Harness<M> {
+        let config: HubConfig = serde_json::from_value(config).expect("a config");
+        let snapshot = Snapshot::build(&config).expect("a snapshot");
         let gateway = Gateway::new(snapshot).with_metrics(telemetry());
 
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
@@ -232,4 +252,10 @@ impl Harness {
 /// A chat request for `model` saying `text`.
 pub(crate) fn chat(model: &str, text: &str) -> Value {
     json!({"model": model, "messages": [{"role": "user", "content": text}]})
+}
+
+/// `request` asking for a stream.
+pub(crate) fn streamed(mut request: Value) -> Value {
+    request["stream"] = json!(true);
+    request
 }

@@ -1,7 +1,8 @@
-//! The gateway served on loopback in front of the OpenAI and Anthropic emulators, exercised
-//! over real sockets: every endpoint streamed and not, bad input, and upstream faults.
+//! The gateway served on loopback in front of the provider emulators, exercised over real
+//! sockets: every endpoint streamed and not, bad input, and upstream faults.
 
 mod anthropic;
+mod azure;
 mod bad_input;
 mod bedrock;
 mod common;
@@ -11,3 +12,4 @@ mod otlp;
 mod reload;
 mod routing;
 mod upstream_faults;
+mod vertex;

@@ -292,5 +292,5 @@ fn respond(request: &MessagesRequest<'_>, exchange: &Exchange<'_>) -> Response<M
         let data = error_body(&error.kind, &error.message, &exchange.request_id);
         events.push(reply::event("error", &data));
     }
-    body::sse_response(events, exchange.stream)
+    body::events_body(events, exchange.stream)
 }

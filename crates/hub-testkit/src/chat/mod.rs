@@ -6,23 +6,34 @@ pub(crate) mod reply;
 mod request;
 mod wire;
 
-use http::{Response, StatusCode};
+use http::Response;
 use serde_json::{Map, Value};
 
 pub(crate) use self::reply::{example_object, mentions_weather};
 use self::request::ChatRequest;
 use self::wire::{Envelope, Usage};
-use crate::body::{self, MockBody};
+use crate::body::{self, MockBody, Rendered};
+use crate::config::MockConfig;
 use crate::error::ApiError;
 use crate::models::{self, ModelKind};
 use crate::server::Exchange;
 
 pub(crate) fn respond(
+    config: &MockConfig,
     body: &Map<String, Value>,
-    exchange: &Exchange<'_>,
+    exchange: &Exchange,
 ) -> Result<Response<MockBody>, ApiError> {
+    Ok(render(config, body, exchange)?.into_response(exchange.stream))
+}
+
+/// The reply to a valid request, before it is framed.
+pub(crate) fn render(
+    config: &MockConfig,
+    body: &Map<String, Value>,
+    exchange: &Exchange,
+) -> Result<Rendered, ApiError> {
     let request = ChatRequest::parse(body)?;
-    models::check(exchange.config, request.model, ModelKind::Chat)?;
+    models::check(config, request.model, ModelKind::Chat)?;
 
     let answer = reply::answer(&request);
     let completion_tokens = answer.tokens() * request.n;
@@ -36,12 +47,11 @@ pub(crate) fn respond(
     };
 
     if request.stream {
-        let events = wire::stream_events(&envelope, &answer, request.include_usage);
-        Ok(body::event_stream(events, exchange.stream))
+        let chunks = wire::stream_chunks(&envelope, &answer, request.include_usage);
+        Ok(Rendered::Events(chunks))
     } else {
-        Ok(body::json(
-            StatusCode::OK,
-            &wire::completion(&envelope, &answer),
-        ))
+        Ok(Rendered::Whole(body::value(&wire::completion(
+            &envelope, &answer,
+        ))))
     }
 }

@@ -87,6 +87,7 @@ fn chosen_tool<'r>(request: &'r ChatRequest<'_>) -> Option<&'r FunctionTool<'r>>
     }
 }
 
+/// Whether `text` has the word "weather", which makes the model call a tool when it may.
 pub(crate) fn mentions_weather(text: &str) -> bool {
     text.split(|c: char| !c.is_alphanumeric())
         .any(|word| word.eq_ignore_ascii_case("weather"))
@@ -101,7 +102,8 @@ fn content(request: &ChatRequest<'_>) -> String {
     }
 }
 
-/// An object holding an example value for every required property of a JSON schema.
+/// An object holding an example value for every required property of a JSON schema, or of a
+/// Vertex AI schema, whose type names are upper case.
 pub(crate) fn example_object(schema: Option<&Value>) -> Map<String, Value> {
     let Some(schema) = schema else {
         return Map::new();
@@ -135,7 +137,11 @@ fn example_value(schema: Option<&Value>) -> Value {
         return first.clone();
     }
 
-    match schema.get("type").and_then(Value::as_str) {
+    let kind = schema
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase);
+    match kind.as_deref() {
         Some("string") => json!("example"),
         Some("integer") => json!(1),
         Some("number") => json!(1.5),

@@ -1,7 +1,7 @@
 //! The chat completion body and its streamed chunks, field for field as OpenAI sends them.
 
-use bytes::Bytes;
 use serde::Serialize;
+use serde_json::Value;
 
 use super::reply::Answer;
 use crate::body;
@@ -198,13 +198,13 @@ struct FunctionDelta<'a> {
     arguments: &'a str,
 }
 
-/// The SSE events of a streamed reply, `[DONE]` excluded: per choice a role chunk, content or
+/// The chunks of a streamed reply, `[DONE]` excluded: per choice a role chunk, content or
 /// tool-call fragments and a finish chunk; then the usage chunk when `include_usage` is set.
-pub(super) fn stream_events(
+pub(super) fn stream_chunks(
     envelope: &Envelope,
     answer: &Answer,
     include_usage: bool,
-) -> Vec<Bytes> {
+) -> Vec<Value> {
     let usage = include_usage.then_some(None);
     let choice_event = |index: usize, delta: Delta<'_>, finish_reason: Option<&'static str>| {
         let choice = ChunkChoice {
@@ -213,7 +213,7 @@ pub(super) fn stream_events(
             logprobs: None,
             finish_reason,
         };
-        body::event(&chunk(envelope, vec![choice], usage))
+        body::value(&chunk(envelope, vec![choice], usage))
     };
 
     let mut events = Vec::new();
@@ -235,7 +235,7 @@ pub(super) fn stream_events(
     }
 
     if include_usage {
-        events.push(body::event(&chunk(
+        events.push(body::value(&chunk(
             envelope,
             Vec::new(),
             Some(Some(envelope.usage)),

@@ -1,7 +1,9 @@
-//! End-to-end tests of the OpenAI emulator: real loopback sockets, a real HTTP client, and for
-//! the faults raw TCP reads so that what reaches the wire is checked byte for byte.
+//! End-to-end tests of the emulators (OpenAI's, Azure's built on it, and Vertex AI's): real
+//! loopback sockets, a real HTTP client, and for the faults raw TCP reads so that what reaches the
+//! wire is checked byte for byte.
 
 mod auth;
+mod azure;
 mod chat;
 mod client;
 mod completions;
@@ -12,3 +14,4 @@ mod models;
 mod recording;
 mod stream;
 mod validation;
+mod vertex;
