@@ -3,6 +3,7 @@
 
 mod anthropic;
 mod common;
+mod healthcheck;
 mod openai_python;
 mod shutdown;
 mod startup;
