@@ -4,6 +4,7 @@
 //! - `cargo xtask test`: formatting check, clippy with warnings denied, and every test of
 //!   the workspace, including the end-to-end test with the official `openai` client.
 
+mod dist;
 mod test;
 
 use std::process::{Command, ExitCode};
@@ -13,12 +14,14 @@ use anyhow::{Context, bail};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  test    check formatting, run clippy with -D warnings, and run every test";
+  test    check formatting, run clippy with -D warnings, and run every test
+  dist    build release archives with checksums under target/dist/ [--target TRIPLE]...";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
+        Some("dist") => dist::run(&args[1..]),
         Some("-h" | "--help") => {
             say(USAGE);
             Ok(())
