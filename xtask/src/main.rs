@@ -5,8 +5,11 @@
 //!   the workspace, including the end-to-end test with the official `openai` client.
 //! - `cargo xtask bench`: the gateway's CPU, latency, throughput and memory, each beside a
 //!   baseline measured in the same run.
+//! - `cargo xtask dist`: release archives of the binaries with checksums, under
+//!   `target/dist/`.
 
 mod bench;
+mod dist;
 mod test;
 
 use std::process::{Command, ExitCode};
@@ -17,13 +20,15 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   test    check formatting, run clippy with -D warnings, and run every test
-  bench   measure the gateway against the emulator it fronts";
+  bench   measure the gateway against the emulator it fronts
+  dist    build release archives with checksums under target/dist/ [--target TRIPLE]...";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("dist") => dist::run(&args[1..]),
         Some("-h" | "--help") => {
             say(USAGE);
             Ok(())
@@ -44,7 +49,9 @@ fn main() -> ExitCode {
 fn cargo(args: &[&str]) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     say(&format!("xtask: cargo {}", args.join(" ")));
-    let status = Command::new(&cargo)
+    let mut command = Command::new(&cargo);
+    clear_xtask_package_env(&mut command);
+    let status = command
         .args(args)
         .status()
         .with_context(|| format!("cannot run {cargo}"))?;
@@ -52,6 +59,26 @@ fn cargo(args: &[&str]) -> anyhow::Result<()> {
         bail!("`cargo {}` failed ({status})", args.join(" "));
     }
     Ok(())
+}
+
+/// Removes what `cargo run` set for xtask itself (`CARGO_PKG_NAME=xtask`, its manifest dir...).
+/// Cargo compares build scripts' `rerun-if-env-changed` variables in its own environment, and
+/// ring's build script watches these, so they would rebuild it (and all above it) whenever xtask
+/// and a plain cargo command take turns.
+pub(crate) fn clear_xtask_package_env(command: &mut Command) {
+    const SET_BY_CARGO_RUN: [&str; 5] = [
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+    ];
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_") || SET_BY_CARGO_RUN.contains(&name.as_ref()) {
+            command.env_remove(name.as_ref());
+        }
+    }
 }
 
 /// xtask talks to a person at a terminal; stderr keeps stdout free for cargo's own output.

@@ -1,7 +1,10 @@
 //! `hub-gateway`: reads its settings from the environment, loads the configuration, and
 //! serves the gateway until SIGTERM or SIGINT, letting in-flight requests finish.
+//! `hub-gateway healthcheck` probes a running one instead (see `healthcheck`).
 //!
-//! Composition only: every piece of logic lives in the library crates.
+//! Composition only: the serving logic lives in the library crates.
+
+mod healthcheck;
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -61,6 +64,11 @@ impl Settings {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|command| command == "healthcheck") {
+        return healthcheck::run(args.get(1).map(String::as_str));
+    }
+
     // Chosen before anything touches TLS: with two crypto providers in the graph, rustls
     // would otherwise refuse to pick one at run time.
     rustls::crypto::ring::default_provider()

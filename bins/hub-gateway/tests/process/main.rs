@@ -5,6 +5,7 @@ mod anthropic;
 mod azure;
 mod bedrock;
 mod common;
+mod healthcheck;
 mod openai_python;
 mod shutdown;
 mod startup;
