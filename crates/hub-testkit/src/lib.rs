@@ -22,6 +22,9 @@
 //! ```
 //!
 //! Token counts are whitespace-separated words, not a real tokenizer, so tests can predict them.
+//!
+//! [`postgres`] gives database tests a PostgreSQL of their own: `DATABASE_URL`, or a
+//! throwaway cluster, and a fresh database per test.
 
 mod auth;
 mod body;
@@ -34,6 +37,7 @@ mod fault;
 mod inputs;
 mod mock;
 mod models;
+pub mod postgres;
 mod record;
 mod server;
 mod tokens;
