@@ -1,7 +1,10 @@
 //! The `hub-gateway` binary as users run it: configured by environment, refusing bad
-//! configurations, stopping gracefully, and driven by the official `openai` Python client.
+//! configurations, stopping gracefully, driven by the official `openai` Python client, and
+//! following a configuration database.
 
+mod admin;
 mod common;
+mod database;
 mod openai_python;
 mod shutdown;
 mod startup;
