@@ -400,7 +400,10 @@ fn a_value_is_read_as_a_file_is_but_without_expansion() {
 
     let config = load_value(&value, &env(&[("TRACE_CONTENT_ENABLED", "true")])).unwrap();
 
-    assert_eq!(config.providers[0].api_key.as_deref(), Some("${NOT_EXPANDED}"));
+    assert_eq!(
+        config.providers[0].api_key.as_deref(),
+        Some("${NOT_EXPANDED}")
+    );
     assert!(config.general.trace_content_enabled);
 }
 
@@ -412,7 +415,10 @@ fn a_value_reports_every_fault_at_its_path() {
     });
     let lines = fault_lines(load_value(&value, &env(&[])));
     assert_eq!(lines.len(), 1);
-    assert!(lines[0].starts_with("providers[0].timeout_ms: invalid type"), "{lines:?}");
+    assert!(
+        lines[0].starts_with("providers[0].timeout_ms: invalid type"),
+        "{lines:?}"
+    );
 
     let value = serde_json::json!({
         "models": [{"key": "gpt-4o", "type": "gpt-4o", "provider": "missing"}],
