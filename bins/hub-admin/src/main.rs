@@ -181,7 +181,7 @@ async fn shutdown_signal() {
                     signal.recv().await;
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "cannot listen for SIGTERM; only SIGINT stops hub-admin");
+                    tracing::warn!(%error, "cannot listen for SIGTERM; only SIGINT stops it");
                     std::future::pending::<()>().await;
                 }
             }

@@ -37,8 +37,8 @@ enum Source {
     },
 }
 
-/// Connections a gateway holds to the configuration database, besides its listener's.
-const DATABASE_POOL_SIZE: usize = 2;
+/// Connections for the first load; the follower then reads on a connection of its own.
+const DATABASE_POOL_SIZE: usize = 1;
 
 impl Settings {
     fn from_env() -> anyhow::Result<Settings> {
@@ -87,7 +87,7 @@ fn poll_interval() -> anyhow::Result<Duration> {
         .ok()
         .filter(|seconds| *seconds > 0)
         .with_context(|| {
-            format!("DB_POLL_INTERVAL_SECONDS must be a whole number of seconds, at least 1, not `{raw}`")
+            format!("DB_POLL_INTERVAL_SECONDS must be a whole number, at least 1, not `{raw}`")
         })?;
     Ok(Duration::from_secs(seconds))
 }

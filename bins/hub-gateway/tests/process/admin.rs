@@ -211,8 +211,7 @@ impl Traffic {
         for worker in self.workers {
             worker.await.expect("a worker ends");
         }
-        let finished = outcomes.lock().expect("not poisoned").clone();
-        finished
+        outcomes.lock().expect("not poisoned").clone()
     }
 }
 

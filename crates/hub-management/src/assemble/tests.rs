@@ -132,8 +132,15 @@ fn names_each_fault_by_resource_and_field() {
         lines(&faults),
         [
             r#"provider "openai" config.key: not a setting; it is the resource's `name`"#,
-            r#"provider "openai" config.base_url: must be an absolute http or https URL, such as https://host:port/path"#,
-            r#"model definition "gpt-4o" config.deployment: unknown field for a model of provider type openai; expected one of `key`, `type`, `provider`, `timeout_ms` or `first_byte_timeout_ms`"#,
+            concat!(
+                r#"provider "openai" config.base_url: must be an absolute http or https URL, "#,
+                "such as https://host:port/path"
+            ),
+            concat!(
+                r#"model definition "gpt-4o" config.deployment: unknown field for a model of "#,
+                "provider type openai; expected one of `key`, `type`, `provider`, `timeout_ms` ",
+                "or `first_byte_timeout_ms`"
+            ),
             r#"pipeline "default" plugins[0].config_data.models[1]: no model named "gpt-5""#,
         ]
     );

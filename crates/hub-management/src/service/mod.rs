@@ -56,7 +56,10 @@ pub enum ServiceError {
     #[error("{}", lines(faults))]
     Conflict { faults: Vec<Fault> },
     /// The resource changed since the client read it.
-    #[error("the {} is at version {current}, not the one this change was based on", kind.singular())]
+    #[error(
+        "the {} is at version {current}, not the one this change was based on",
+        kind.singular()
+    )]
     Stale {
         kind: ResourceKind,
         current: i64,
@@ -84,13 +87,19 @@ impl From<diesel::result::Error> for ServiceError {
                     faults: vec![Fault::field("", "other resources still refer to this one")],
                 }
             }
+            // The database went away in the middle of the request.
+            diesel::result::Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => ServiceError::Database(DatabaseError::Unreachable(info.message().to_owned())),
             _ => ServiceError::Database(DatabaseError::Query(error)),
         }
     }
 }
 
+/// The field a unique constraint guards: PostgreSQL names them `{table}_{column}_key`.
 fn constraint_field(constraint: &str) -> &'static str {
-    if constraint.contains("key") {
+    if constraint.ends_with("_key_key") {
         "key"
     } else {
         "name"
@@ -312,6 +321,13 @@ mod tests {
         let both = header.with_version(Some(1));
         assert_eq!(both.if_match, Some(vec![4]));
         assert_eq!(both.version, Some(1));
+    }
+
+    #[test]
+    fn names_the_field_a_unique_constraint_guards() {
+        assert_eq!(constraint_field("model_definitions_key_key"), "key");
+        assert_eq!(constraint_field("providers_name_key"), "name");
+        assert_eq!(constraint_field("secrets_name_key"), "name");
     }
 
     #[test]

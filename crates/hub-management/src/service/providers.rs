@@ -14,6 +14,7 @@ use super::{
 };
 use crate::credentials::{self, PROVIDER_CREDENTIALS};
 use crate::fault::ResourceKind;
+use crate::keys::Keyring;
 use crate::rows::ProviderRow;
 use crate::schema::{model_definitions, providers};
 
@@ -123,16 +124,7 @@ impl Management {
     pub async fn create_provider(&self, new: NewProvider) -> Result<Provider, ServiceError> {
         check_name("name", &new.name)?;
         let id = Uuid::new_v4();
-        let owner = format!("provider/{id}");
-        let config = credentials::seal(
-            new.config,
-            PROVIDER_CREDENTIALS,
-            None,
-            &owner,
-            &self.keyring,
-            "config",
-        )
-        .map_err(|faults| ServiceError::Invalid { faults })?;
+        let config = seal_config(&self.keyring, id, new.config, None)?;
 
         let mut connection = self.connection().await?;
         let row = connection
@@ -145,7 +137,7 @@ impl Management {
                         providers::id.eq(id),
                         providers::name.eq(&new.name),
                         providers::provider_type.eq(new.provider_type.as_str()),
-                        providers::config.eq(Value::Object(config)),
+                        providers::config.eq(config),
                         providers::enabled.eq(new.enabled),
                     ))
                     .execute(connection)
@@ -181,20 +173,7 @@ impl Management {
                 }
 
                 let config = match changes.config {
-                    Some(config) => {
-                        let previous = current.config.as_object();
-                        let owner = format!("provider/{id}");
-                        let sealed = credentials::seal(
-                            config,
-                            PROVIDER_CREDENTIALS,
-                            previous,
-                            &owner,
-                            keyring,
-                            "config",
-                        )
-                        .map_err(|faults| ServiceError::Invalid { faults })?;
-                        Value::Object(sealed)
-                    }
+                    Some(config) => seal_config(keyring, id, config, current.config.as_object())?,
                     None => current.config,
                 };
                 let provider_type = changes
@@ -240,6 +219,27 @@ impl Management {
             })
             .await
     }
+}
+
+/// The stored form of a provider's settings: credentials sealed, bound to the provider. A
+/// masked literal keeps what `previous` holds at that setting.
+fn seal_config(
+    keyring: &Keyring,
+    id: Uuid,
+    config: Map<String, Value>,
+    previous: Option<&Map<String, Value>>,
+) -> Result<Value, ServiceError> {
+    let owner = format!("provider/{id}");
+    credentials::seal(
+        config,
+        PROVIDER_CREDENTIALS,
+        previous,
+        &owner,
+        keyring,
+        "config",
+    )
+    .map(Value::Object)
+    .map_err(|faults| ServiceError::Invalid { faults })
 }
 
 async fn find(connection: &mut AsyncPgConnection, id: Uuid) -> Result<ProviderRow, ServiceError> {

@@ -109,7 +109,10 @@ fn with_metrics(test: impl AsyncFnOnce(&Snapshotter)) {
 
 /// The metrics recorded since the last sample: counters count from there, gauges hold what
 /// was last set since then.
-struct Sample(Vec<(String, Vec<(String, String)>, f64)>);
+struct Sample(Vec<Recorded>);
+
+/// One metric: its name, its labels, and its value.
+type Recorded = (String, Vec<(String, String)>, f64);
 
 impl Sample {
     fn take(snapshotter: &Snapshotter) -> Sample {

@@ -154,7 +154,10 @@ impl Cluster {
         stop.arg("-D")
             .arg(self.data_dir())
             .args(["-m", "immediate", "stop"]);
-        let script = r#"trap "" INT TERM; cat >/dev/null; dir="$1"; shift; "$@" >/dev/null 2>&1; rm -rf "$dir""#;
+        let script = concat!(
+            r#"trap "" INT TERM; cat >/dev/null; "#,
+            r#"dir="$1"; shift; "$@" >/dev/null 2>&1; rm -rf "$dir""#,
+        );
 
         let mut watchdog = Command::new("sh")
             .args(["-c", script, "hub-pg-watchdog"])
@@ -207,7 +210,7 @@ pub(crate) fn find_bin_dir() -> Result<PathBuf, PostgresError> {
                 .collect()
         })
         .unwrap_or_default();
-    debian.sort_by(|a, b| b.0.cmp(&a.0));
+    debian.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
 
     on_path
         .into_iter()
