@@ -212,10 +212,18 @@ pub(crate) fn find_bin_dir() -> Result<PathBuf, PostgresError> {
         .unwrap_or_default();
     debian.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
 
-    on_path
+    let candidates = on_path
         .into_iter()
         .chain(from_pg_config)
-        .chain(debian.into_iter().map(|(_, dir)| dir))
+        .chain(debian.into_iter().map(|(_, dir)| dir));
+    first_with_binaries(candidates)
+}
+
+/// The first directory holding both `initdb` and `pg_ctl`, or what to install.
+fn first_with_binaries(
+    mut candidates: impl Iterator<Item = PathBuf>,
+) -> Result<PathBuf, PostgresError> {
+    candidates
         .find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
         .ok_or_else(|| PostgresError::NotInstalled(INSTALL_HINT.to_owned()))
 }
@@ -292,4 +300,29 @@ fn check(output: std::process::Output, what: &str) -> Result<(), String> {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_server_binaries_says_what_to_install() {
+        let empty = std::env::temp_dir().join(format!("hub-pg-none-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).unwrap();
+
+        let error = first_with_binaries([empty.clone()].into_iter()).unwrap_err();
+
+        let message = error.to_string();
+        assert!(message.contains("set DATABASE_URL"), "{message}");
+        assert!(message.contains("apt-get install postgresql"), "{message}");
+
+        // A directory with only one of the two is not enough; with both, it is found.
+        std::fs::write(empty.join("initdb"), "").unwrap();
+        assert!(first_with_binaries([empty.clone()].into_iter()).is_err());
+        std::fs::write(empty.join("pg_ctl"), "").unwrap();
+        let found = first_with_binaries([PathBuf::from("/nonexistent"), empty.clone()].into_iter());
+        assert_eq!(found.unwrap(), empty);
+        std::fs::remove_dir_all(&empty).unwrap();
+    }
 }
