@@ -158,11 +158,12 @@ impl ApiError {
     }
 
     /// The request's own field this error is about: the first fault's that concerns the
-    /// resource written, or the parameter or header.
+    /// resource written, or the parameter, header or body.
     fn field(&self) -> Option<&str> {
         match self {
             ApiError::BadRequest { field, .. } => Some(field),
             ApiError::Unauthorized(_) => Some("Authorization"),
+            ApiError::MalformedJson(_) | ApiError::PayloadTooLarge { .. } => Some("body"),
             _ => self
                 .faults()
                 .iter()

@@ -58,9 +58,10 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         let inner = error.into_inner();
         match inner.classify() {
             Category::Data => {
-                let field = if path == "." { String::new() } else { path };
+                let message = without_position(&inner);
+                let field = shape_fault_field(&path, &message);
                 ApiError::Unprocessable {
-                    faults: vec![Fault::field(field, without_position(&inner))],
+                    faults: vec![Fault::field(field, message)],
                 }
             }
             Category::Syntax | Category::Eof | Category::Io => {
@@ -72,6 +73,20 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         .end()
         .map_err(|error| ApiError::MalformedJson(error.to_string()))?;
     Ok(decoded)
+}
+
+/// The field a shape fault concerns. serde reports a missing field at the object that lacks
+/// it; the field itself is the one to name.
+fn shape_fault_field(path: &str, message: &str) -> String {
+    let parent = if path == "." { "" } else { path };
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'));
+    match (missing, parent) {
+        (Some(name), "") => name.to_owned(),
+        (Some(name), parent) => format!("{parent}.{name}"),
+        (None, parent) => parent.to_owned(),
+    }
 }
 
 /// serde_json ends a message with where in the text the fault is; the field path says it

@@ -79,6 +79,7 @@ async fn malformed_json_is_a_bad_request() {
         let refused = admin.raw(Method::POST, &path, &auth, body).await;
         assert_eq!(refused.status, 400, "{body:?}: {}", refused.text());
         assert_eq!(refused.error()["code"], "invalid_json");
+        assert_eq!(refused.error()["field"], "body");
     }
     assert_eq!(revision(&admin).await, before);
     admin.stop().await;
@@ -100,7 +101,7 @@ async fn a_body_of_the_wrong_shape_names_the_field() {
             json!({"name": "p", "provider_type": "gemini"}),
             "provider_type",
         ),
-        ("/providers", json!({"provider_type": "openai"}), ""),
+        ("/providers", json!({"provider_type": "openai"}), "name"),
         (
             "/providers",
             json!({"name": "p", "provider_type": "openai", "enabled": "yes"}),
@@ -143,7 +144,7 @@ async fn a_body_of_the_wrong_shape_names_the_field() {
                    "bogus": true}]}),
             "plugins[0].bogus",
         ),
-        ("/secrets", json!({"name": "s"}), ""),
+        ("/secrets", json!({"name": "s"}), "value"),
     ];
 
     for (path, body, field) in cases {
@@ -168,7 +169,7 @@ async fn a_body_of_the_wrong_shape_names_the_field() {
 }
 
 #[tokio::test]
-async fn a_missing_field_is_named_in_the_message() {
+async fn a_missing_field_is_named() {
     let admin = Admin::start().await;
 
     let refused = admin
@@ -176,7 +177,9 @@ async fn a_missing_field_is_named_in_the_message() {
         .await;
 
     assert_eq!(refused.status, 422);
-    assert_eq!(refused.error()["message"], "missing field `name`");
+    let error = refused.error();
+    assert_eq!(error["message"], "name: missing field `name`");
+    assert_eq!(error["field"], "name");
     admin.stop().await;
 }
 
@@ -191,6 +194,7 @@ async fn an_oversized_body_is_refused_unread() {
 
     assert_eq!(refused.status, 413, "{}", refused.text());
     assert_eq!(refused.error()["code"], "request_too_large");
+    assert_eq!(refused.error()["field"], "body");
     assert_eq!(revision(&admin).await, before);
     admin.stop().await;
 }

@@ -42,7 +42,10 @@ fn a_shape_fault_names_the_field_by_its_path() {
     assert_eq!(field_of(&nested).0, "items[1].size");
 
     let missing = refusal(r#"{"items": []}"#);
-    assert_eq!(field_of(&missing), ("", "missing field `name`"));
+    assert_eq!(field_of(&missing), ("name", "missing field `name`"));
+
+    let nested_missing = refusal(r#"{"name": "a", "items": [{}]}"#);
+    assert_eq!(field_of(&nested_missing).0, "items[0].size");
 }
 
 #[test]
