@@ -2,7 +2,8 @@
 //! commands.
 //!
 //! - `cargo xtask test`: formatting check, clippy with warnings denied, and every test of
-//!   the workspace, including the end-to-end test with the official `openai` client.
+//!   the workspace, including the end-to-end test with the official `openai` client and the
+//!   database tests against a real PostgreSQL.
 //! - `cargo xtask bench`: the gateway's CPU, latency, throughput and memory, each beside a
 //!   baseline measured in the same run.
 //! - `cargo xtask dist`: release archives of the binaries with checksums, under
@@ -21,7 +22,11 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   test    check formatting, run clippy with -D warnings, and run every test
   bench   measure the gateway against the emulator it fronts
-  dist    build release archives with checksums under target/dist/ [--target TRIPLE]...";
+  dist    build release archives with checksums under target/dist/ [--target TRIPLE]...
+
+The database tests use the PostgreSQL server DATABASE_URL names, when it is set; otherwise
+each test binary starts a throwaway cluster from the local server binaries (initdb, pg_ctl)
+on a free port, and removes it when done.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

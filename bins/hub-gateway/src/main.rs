@@ -1,5 +1,6 @@
-//! `hub-gateway`: reads its settings from the environment, loads the configuration, and
-//! serves the gateway until SIGTERM or SIGINT, letting in-flight requests finish.
+//! `hub-gateway`: reads its settings from the environment, loads the configuration from a
+//! YAML file or, in database mode, from PostgreSQL (and follows its changes), and serves the
+//! gateway until SIGTERM or SIGINT, letting in-flight requests finish.
 //! `hub-gateway healthcheck` probes a running one instead (see `healthcheck`).
 //!
 //! Composition only: the serving logic lives in the library crates.
@@ -8,10 +9,13 @@ mod healthcheck;
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use hub_config::ProcessEnvironment;
+use hub_management::{Database, DatabaseSource, FollowSettings, Keyring};
 use hub_pipeline::{Gateway, Snapshot};
 use tokio::net::TcpListener;
 use tracing_subscriber::layer::SubscriberExt;
@@ -27,22 +31,44 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// The process's settings, from the environment variables DESIGN.md names.
 #[derive(Debug)]
 struct Settings {
-    config_path: PathBuf,
+    source: Source,
     address: SocketAddr,
     json_logs: bool,
 }
 
+/// Where the configuration comes from (`HUB_MODE`).
+#[derive(Debug)]
+enum Source {
+    Yaml {
+        path: PathBuf,
+    },
+    Database {
+        url: String,
+        poll_interval: Duration,
+    },
+}
+
+/// Connections for the first load; the follower then reads on a connection of its own.
+const DATABASE_POOL_SIZE: usize = 1;
+
 impl Settings {
     fn from_env() -> anyhow::Result<Settings> {
         let mode = std::env::var("HUB_MODE").unwrap_or_else(|_| "yaml".to_owned());
-        match mode.as_str() {
-            "yaml" => {}
-            "database" => bail!("HUB_MODE=database is not available in this version; use yaml"),
+        let source = match mode.as_str() {
+            "yaml" => Source::Yaml {
+                path: std::env::var_os("CONFIG_FILE_PATH")
+                    .map_or_else(|| PathBuf::from("config.yaml"), PathBuf::from),
+            },
+            "database" => Source::Database {
+                url: std::env::var("DATABASE_URL")
+                    .ok()
+                    .filter(|url| !url.is_empty())
+                    .context("HUB_MODE=database needs DATABASE_URL")?,
+                poll_interval: poll_interval()?,
+            },
             other => bail!("HUB_MODE must be `yaml` or `database`, not `{other}`"),
-        }
+        };
 
-        let config_path = std::env::var_os("CONFIG_FILE_PATH")
-            .map_or_else(|| PathBuf::from("config.yaml"), PathBuf::from);
         let host = std::env::var("HOST").unwrap_or_else(|_| "0.0.0.0".to_owned());
         let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_owned());
         let port: u16 = port
@@ -55,11 +81,26 @@ impl Settings {
         let json_logs = std::env::var("LOG_FORMAT").is_ok_and(|format| format == "json");
 
         Ok(Settings {
-            config_path,
+            source,
             address,
             json_logs,
         })
     }
+}
+
+/// `DB_POLL_INTERVAL_SECONDS`: a whole number of seconds, at least 1; 30 when unset.
+fn poll_interval() -> anyhow::Result<Duration> {
+    let Ok(raw) = std::env::var("DB_POLL_INTERVAL_SECONDS") else {
+        return Ok(FollowSettings::default().poll_interval);
+    };
+    let seconds: u64 = raw
+        .parse()
+        .ok()
+        .filter(|seconds| *seconds > 0)
+        .with_context(|| {
+            format!("DB_POLL_INTERVAL_SECONDS must be a whole number, at least 1, not `{raw}`")
+        })?;
+    Ok(Duration::from_secs(seconds))
 }
 
 #[tokio::main]
@@ -78,30 +119,61 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     init_logging(settings.json_logs);
 
-    let config =
-        hub_config::load_file(&settings.config_path, &ProcessEnvironment).with_context(|| {
-            format!(
-                "refusing to start: {} is invalid",
-                settings.config_path.display()
-            )
-        })?;
-    let snapshot = Snapshot::build(&config).context("refusing to start")?;
+    // Installed before anything records, the database follower included.
     let metrics = hub_pipeline::telemetry::metrics::install()
         .context("cannot install the metrics recorder")?;
+    let gateway = match &settings.source {
+        Source::Yaml { path } => yaml_gateway(path)?,
+        Source::Database { url, poll_interval } => database_gateway(url, *poll_interval).await?,
+    };
+    let gateway = gateway.with_metrics(metrics);
 
     let listener = TcpListener::bind(settings.address)
         .await
         .with_context(|| format!("cannot listen on {}", settings.address))?;
     let address = listener.local_addr()?;
-    tracing::info!(%address, config = %settings.config_path.display(), "hub-gateway listening");
+    tracing::info!(%address, "hub-gateway listening");
 
-    let gateway = Gateway::new(snapshot).with_metrics(metrics);
     hub_pipeline::serve(listener, gateway, shutdown_signal()).await;
 
     // Spans still queued leave before the process does.
     tokio::task::spawn_blocking(hub_pipeline::telemetry::flush).await?;
     tracing::info!("hub-gateway stopped");
     Ok(())
+}
+
+fn yaml_gateway(path: &Path) -> anyhow::Result<Gateway> {
+    let config = hub_config::load_file(path, &ProcessEnvironment)
+        .with_context(|| format!("refusing to start: {} is invalid", path.display()))?;
+    let snapshot = Snapshot::build(&config).context("refusing to start")?;
+    tracing::info!(config = %path.display(), "configuration loaded");
+    Ok(Gateway::new(snapshot))
+}
+
+/// Serves what the database holds now, and follows it from then on; each change is built
+/// into a snapshot and swapped in, and one that cannot be built is refused.
+async fn database_gateway(url: &str, poll_interval: Duration) -> anyhow::Result<Gateway> {
+    let keyring = Keyring::from_env(&ProcessEnvironment).context("refusing to start")?;
+    let database = Database::connect(url, DATABASE_POOL_SIZE).context("refusing to start")?;
+    let source = DatabaseSource::new(database, Arc::new(keyring), Box::new(ProcessEnvironment));
+
+    let loaded = source
+        .load()
+        .await
+        .context("refusing to start: cannot load the configuration from the database")?;
+    let snapshot = Snapshot::build(&loaded.config).context("refusing to start")?;
+    let gateway = Gateway::new(snapshot);
+    tracing::info!(
+        revision = loaded.revision,
+        "configuration loaded from the database"
+    );
+
+    let reloading = gateway.clone();
+    let settings = FollowSettings { poll_interval };
+    tokio::spawn(source.follow(loaded.revision, settings, move |config| {
+        Snapshot::build(&config).map(|snapshot| reloading.reload(snapshot))
+    }));
+    Ok(gateway)
 }
 
 /// Logs to stderr, filtered by `RUST_LOG`; Hub's spans go to the OpenTelemetry layer

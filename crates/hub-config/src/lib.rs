@@ -2,8 +2,9 @@
 //!
 //! A YAML file (or text) is parsed through figment, `${NAME}` references in its string values
 //! are replaced from an [`Environment`], variables such as `TRACE_CONTENT_ENABLED` override
-//! what the file says, and the result is checked as a whole by [`validate`], which database
-//! mode also runs on configurations assembled from its tables. A refused configuration comes
+//! what the file says, and the result is checked as a whole by [`validate`]. Database mode
+//! hands [`load_value`] the configuration it assembles from its tables, in the file's shape,
+//! so both are read and checked by the same code. A refused configuration comes
 //! back as a [`ConfigError`] listing every fault with its path.
 //!
 //! This crate never does network I/O and never knows a provider's wire format: it checks
@@ -49,6 +50,6 @@ mod yaml;
 
 pub use environment::{Environment, ProcessEnvironment};
 pub use error::{ConfigError, Fault};
-pub use load::{load_file, load_str};
+pub use load::{load_file, load_str, load_value};
 pub use validate::validate;
 pub use yaml::Yaml;

@@ -8,6 +8,7 @@ use figment::error::Kind;
 use figment::providers::{Format, Serialized};
 use figment::value::Dict;
 use hub_core::config::HubConfig;
+use serde::Serialize;
 
 use crate::environment::Environment;
 use crate::error::{ConfigError, Fault, field, one_of};
@@ -35,6 +36,19 @@ pub fn load_file(path: &Path, env: &dyn Environment) -> Result<HubConfig, Config
 /// Reads, expands and validates a YAML document held in memory.
 pub fn load_str(yaml: &str, env: &dyn Environment) -> Result<HubConfig, ConfigError> {
     load_text(yaml, "<string>", env)
+}
+
+/// Reads and validates a configuration given as a value in the file's shape, as database
+/// mode assembles one from its tables. Its strings are taken as they are: `${NAME}` is a
+/// file's way to read the environment, and the database names variables explicitly.
+pub fn load_value(
+    value: &serde_json::Value,
+    env: &dyn Environment,
+) -> Result<HubConfig, ConfigError> {
+    let trace_content = trace_content_override(env)?;
+    let config = extract(value, trace_content)?;
+    validate(&config)?;
+    Ok(config)
 }
 
 /// `origin` names where the text came from, for faults that concern the text as a whole.
@@ -83,7 +97,7 @@ fn parse_flag(raw: &str) -> Result<Option<bool>, String> {
     }
 }
 
-fn extract(tree: Dict, trace_content: Option<bool>) -> Result<HubConfig, ConfigError> {
+fn extract(tree: impl Serialize, trace_content: Option<bool>) -> Result<HubConfig, ConfigError> {
     let mut figment = Figment::from(Serialized::defaults(tree));
     if let Some(enabled) = trace_content {
         let setting = Serialized::default("general.trace_content_enabled", enabled);

@@ -30,6 +30,9 @@
 //! included, and [`AwsCredentialsMock`] serves the endpoints the AWS credential chain reads.
 //!
 //! Token counts are whitespace-separated words, not a real tokenizer, so tests can predict them.
+//!
+//! [`postgres`] gives database tests a PostgreSQL of their own: `DATABASE_URL`, or a
+//! throwaway cluster, and a fresh database per test.
 
 mod anthropic;
 mod auth;
@@ -46,6 +49,7 @@ mod inputs;
 mod mock;
 mod models;
 mod openai;
+pub mod postgres;
 mod record;
 mod server;
 mod tokens;

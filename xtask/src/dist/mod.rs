@@ -22,71 +22,29 @@ use pack::{Archive, Contents};
 use workspace::Workspace;
 
 /// A binary a release carries.
-#[derive(Debug, Clone, Copy)]
-struct Binary {
-    name: &'static str,
-    /// A required binary missing from the workspace fails the release; another is packed when
-    /// the workspace has it, and the summary says when it does not.
-    required: bool,
-}
-
-impl Binary {
-    const fn required(name: &'static str) -> Binary {
-        Binary {
-            name,
-            required: true,
-        }
-    }
-
-    const fn optional(name: &'static str) -> Binary {
-        Binary {
-            name,
-            required: false,
-        }
-    }
-}
-
 /// The binaries, each a workspace package with a binary target of the same name.
-const BINARIES: &[Binary] = &[
-    Binary::required("hub-gateway"),
-    // TODO: required once database mode (hub-admin and migrations/) is on this branch.
-    Binary::optional("hub-admin"),
-];
+const BINARIES: &[&str] = &["hub-gateway", "hub-admin"];
 
 /// A file or folder of the repository a release carries, and its path inside the archive.
 #[derive(Debug, Clone, Copy)]
 struct Include {
     source: &'static str,
     inside: &'static str,
-    required: bool,
 }
 
 impl Include {
-    const fn required(source: &'static str, inside: &'static str) -> Include {
-        Include {
-            source,
-            inside,
-            required: true,
-        }
-    }
-
-    const fn optional(source: &'static str, inside: &'static str) -> Include {
-        Include {
-            source,
-            inside,
-            required: false,
-        }
+    const fn new(source: &'static str, inside: &'static str) -> Include {
+        Include { source, inside }
     }
 }
 
 /// The files and folders a release carries beside its binaries.
 const INCLUDES: &[Include] = &[
-    Include::required("README.md", "README.md"),
-    Include::required("LICENSE", "LICENSE"),
-    Include::required("deploy/config.example.yaml", "config.example.yaml"),
-    Include::required("docs", "docs"),
-    // TODO: required once database mode (hub-admin and migrations/) is on this branch.
-    Include::optional("migrations", "migrations"),
+    Include::new("README.md", "README.md"),
+    Include::new("LICENSE", "LICENSE"),
+    Include::new("deploy/config.example.yaml", "config.example.yaml"),
+    Include::new("docs", "docs"),
+    Include::new("migrations", "migrations"),
 ];
 
 /// Builds and packs a release for each `--target` given, or for the host.
@@ -107,7 +65,7 @@ pub(crate) fn run(args: &[String]) -> anyhow::Result<()> {
         let contents = plan.contents(&workspace.root, built);
         let stem = format!("hub-{}-{target}", workspace.version);
         let archive = pack::pack(&contents, &out_dir, &stem, mtime)?;
-        report(target, &contents, &archive, &plan.not_found)?;
+        report(target, &contents, &archive)?;
     }
     Ok(())
 }
@@ -127,59 +85,37 @@ fn targets(args: &[String]) -> anyhow::Result<Vec<String>> {
     Ok(targets)
 }
 
-/// What this workspace's release will hold, and what it lacks of the optional parts.
+/// What this workspace's release will hold.
 #[derive(Debug)]
 struct Plan {
     binaries: Vec<&'static str>,
     includes: Vec<Include>,
-    not_found: Vec<String>,
 }
 
 impl Plan {
     /// Fails naming every required part the workspace lacks.
     fn new(
         workspace: &Workspace,
-        binaries: &[Binary],
+        binaries: &[&'static str],
         includes: &[Include],
     ) -> anyhow::Result<Plan> {
-        let mut plan = Plan {
-            binaries: Vec::new(),
-            includes: Vec::new(),
-            not_found: Vec::new(),
-        };
-        let mut missing = Vec::new();
-
-        for binary in binaries {
-            if workspace.binaries.contains(binary.name) {
-                plan.binaries.push(binary.name);
-            } else {
-                let note = format!("binary {} (no such binary in the workspace)", binary.name);
-                let list = if binary.required {
-                    &mut missing
-                } else {
-                    &mut plan.not_found
-                };
-                list.push(note);
-            }
-        }
-        for include in includes {
-            if workspace.root.join(include.source).exists() {
-                plan.includes.push(*include);
-            } else {
-                let note = format!("{} (not in the repository)", include.source);
-                let list = if include.required {
-                    &mut missing
-                } else {
-                    &mut plan.not_found
-                };
-                list.push(note);
-            }
-        }
+        let missing_binaries = binaries
+            .iter()
+            .filter(|binary| !workspace.binaries.contains(**binary))
+            .map(|binary| format!("binary {binary} (no such binary in the workspace)"));
+        let missing_files = includes
+            .iter()
+            .filter(|include| !workspace.root.join(include.source).exists())
+            .map(|include| format!("{} (not in the repository)", include.source));
+        let missing: Vec<String> = missing_binaries.chain(missing_files).collect();
 
         if !missing.is_empty() {
             bail!("a release needs what is missing: {}", missing.join("; "));
         }
-        Ok(plan)
+        Ok(Plan {
+            binaries: binaries.to_vec(),
+            includes: includes.to_vec(),
+        })
     }
 
     fn contents(
@@ -222,12 +158,7 @@ fn timestamp(root: &Path) -> anyhow::Result<u64> {
 }
 
 /// Says what was made, how large each binary is, and what was not found.
-fn report(
-    target: &str,
-    contents: &Contents,
-    archive: &Archive,
-    not_found: &[String],
-) -> anyhow::Result<()> {
+fn report(target: &str, contents: &Contents, archive: &Archive) -> anyhow::Result<()> {
     let mut lines = vec![format!("xtask dist: {target}")];
     for (name, path) in &contents.binaries {
         let size = std::fs::metadata(path)?.len();
@@ -235,9 +166,6 @@ fn report(
     }
     for (_, inside) in &contents.files {
         lines.push(format!("  {inside}"));
-    }
-    for missing in not_found {
-        lines.push(format!("  not found, not packed: {missing}"));
     }
     lines.push(format!(
         "  made {} ({})",

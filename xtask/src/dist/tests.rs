@@ -10,7 +10,7 @@ use flate2::read::GzDecoder;
 
 use super::pack::{Contents, pack};
 use super::workspace::Workspace;
-use super::{Binary, Include, Plan, targets};
+use super::{Include, Plan, targets};
 
 fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|arg| (*arg).to_owned()).collect()
@@ -97,7 +97,7 @@ fn workspace_at(root: &Path, binaries: &[&str]) -> Workspace {
 fn a_missing_required_binary_fails_the_release_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let workspace = workspace_at(dir.path(), &["hub-mock"]);
-    let error = Plan::new(&workspace, &[Binary::required("hub-gateway")], &[])
+    let error = Plan::new(&workspace, &["hub-gateway"], &[])
         .unwrap_err()
         .to_string();
     assert!(error.contains("binary hub-gateway"), "{error}");
@@ -107,36 +107,35 @@ fn a_missing_required_binary_fails_the_release_by_name() {
 fn a_missing_required_file_fails_the_release_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let workspace = workspace_at(dir.path(), &[]);
-    let error = Plan::new(&workspace, &[], &[Include::required("LICENSE", "LICENSE")])
+    let error = Plan::new(&workspace, &[], &[Include::new("LICENSE", "LICENSE")])
         .unwrap_err()
         .to_string();
     assert!(error.contains("LICENSE (not in the repository)"), "{error}");
 }
 
 #[test]
-fn missing_optional_parts_are_named_and_the_rest_is_packed() {
+fn every_missing_part_is_named_at_once() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("README.md"), "readme").unwrap();
     let workspace = workspace_at(dir.path(), &["hub-gateway"]);
-    let binaries = [
-        Binary::required("hub-gateway"),
-        Binary::optional("hub-admin"),
-    ];
     let includes = [
-        Include::required("README.md", "README.md"),
-        Include::optional("migrations", "migrations"),
+        Include::new("README.md", "README.md"),
+        Include::new("migrations", "migrations"),
     ];
 
-    let plan = Plan::new(&workspace, &binaries, &includes).unwrap();
-    assert_eq!(plan.binaries, ["hub-gateway"]);
-    assert_eq!(plan.includes.len(), 1);
-    assert_eq!(
-        plan.not_found,
-        [
-            "binary hub-admin (no such binary in the workspace)",
-            "migrations (not in the repository)"
-        ]
+    let error = Plan::new(&workspace, &["hub-gateway", "hub-admin"], &includes)
+        .unwrap_err()
+        .to_string();
+
+    assert!(
+        error.contains("binary hub-admin (no such binary in the workspace)"),
+        "{error}"
     );
+    assert!(
+        error.contains("migrations (not in the repository)"),
+        "{error}"
+    );
+    assert!(!error.contains("README.md"), "{error}");
 }
 
 /// A repository-like tree, and the contents a release of it would hold.

@@ -1,10 +1,13 @@
 //! The `hub-gateway` binary as users run it: configured by environment, refusing bad
-//! configurations, stopping gracefully, and driven by the official `openai` Python client.
+//! configurations, stopping gracefully, driven by the official `openai` Python client, and
+//! following a configuration database.
 
+mod admin;
 mod anthropic;
 mod azure;
 mod bedrock;
 mod common;
+mod database;
 mod healthcheck;
 mod openai_python;
 mod shutdown;

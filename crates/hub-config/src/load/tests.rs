@@ -388,3 +388,43 @@ proptest! {
         prop_assert_eq!(config.providers.len(), 1);
     }
 }
+
+#[test]
+fn a_value_is_read_as_a_file_is_but_without_expansion() {
+    let value = serde_json::json!({
+        "providers": [{"key": "openai", "type": "openai", "api_key": "${NOT_EXPANDED}"}],
+        "models": [{"key": "gpt-4o", "type": "gpt-4o", "provider": "openai"}],
+        "pipelines": [{"name": "default", "type": "chat",
+                       "plugins": [{"model-router": {"models": ["gpt-4o"]}}]}],
+    });
+
+    let config = load_value(&value, &env(&[("TRACE_CONTENT_ENABLED", "true")])).unwrap();
+
+    assert_eq!(
+        config.providers[0].api_key.as_deref(),
+        Some("${NOT_EXPANDED}")
+    );
+    assert!(config.general.trace_content_enabled);
+}
+
+#[test]
+fn a_value_reports_every_fault_at_its_path() {
+    let value = serde_json::json!({
+        "providers": [{"key": "openai", "type": "openai", "timeout_ms": "soon"}],
+        "models": [{"key": "gpt-4o", "type": "gpt-4o", "provider": "missing"}],
+    });
+    let lines = fault_lines(load_value(&value, &env(&[])));
+    assert_eq!(lines.len(), 1);
+    assert!(
+        lines[0].starts_with("providers[0].timeout_ms: invalid type"),
+        "{lines:?}"
+    );
+
+    let value = serde_json::json!({
+        "models": [{"key": "gpt-4o", "type": "gpt-4o", "provider": "missing"}],
+    });
+    assert_eq!(
+        fault_lines(load_value(&value, &env(&[]))),
+        [r#"models[0].provider: no provider named "missing""#]
+    );
+}

@@ -1,0 +1,305 @@
+//! Providers: `{name, provider_type, config, enabled}`.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use hub_core::config::ProviderType;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::{
+    Management, Page, PageRequest, Precondition, ServiceError, check_name, check_whole,
+    lock_for_write, not_found, taken,
+};
+use crate::credentials::{self, PROVIDER_CREDENTIALS};
+use crate::fault::ResourceKind;
+use crate::keys::Keyring;
+use crate::rows::ProviderRow;
+use crate::schema::{model_definitions, providers};
+
+const KIND: ResourceKind = ResourceKind::Provider;
+
+/// A provider to create.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewProvider {
+    pub name: String,
+    pub provider_type: ProviderType,
+    /// The type's settings, as a YAML file gives them; credentials as secret objects.
+    #[serde(default)]
+    pub config: Map<String, Value>,
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+}
+
+/// Changes to a provider: the fields given replace the stored ones, `config` whole.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderChanges {
+    pub name: Option<String>,
+    pub provider_type: Option<ProviderType>,
+    pub config: Option<Map<String, Value>>,
+    pub enabled: Option<bool>,
+    /// The version the change is based on; a change to another version is refused.
+    pub version: Option<i64>,
+}
+
+// Not derived: `config` may hold a literal credential.
+impl std::fmt::Debug for NewProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewProvider")
+            .field("name", &self.name)
+            .field("provider_type", &self.provider_type)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ProviderChanges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderChanges")
+            .field("name", &self.name)
+            .field("provider_type", &self.provider_type)
+            .finish_non_exhaustive()
+    }
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// A provider as reads show it: literal credentials masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Provider {
+    pub id: Uuid,
+    pub name: String,
+    pub provider_type: String,
+    pub config: Value,
+    pub enabled: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ProviderRow> for Provider {
+    fn from(row: ProviderRow) -> Self {
+        Provider {
+            id: row.id,
+            config: credentials::mask(&row.config, PROVIDER_CREDENTIALS),
+            name: row.name,
+            provider_type: row.provider_type,
+            enabled: row.enabled,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+impl Management {
+    pub async fn list_providers(&self, page: &PageRequest) -> Result<Page<Provider>, ServiceError> {
+        let mut connection = self.connection().await?;
+        let mut query = providers::table
+            .select(ProviderRow::as_select())
+            .order(providers::name)
+            .limit(page.limit() + 1)
+            .into_boxed();
+        if let Some(after) = &page.after {
+            query = query.filter(providers::name.gt(after.clone()));
+        }
+
+        let rows = query.load(&mut connection).await?;
+        let items = rows.into_iter().map(Provider::from).collect();
+        Ok(Page::from_rows(items, page.limit(), |item: &Provider| {
+            &item.name
+        }))
+    }
+
+    pub async fn get_provider(&self, id: Uuid) -> Result<Provider, ServiceError> {
+        let mut connection = self.connection().await?;
+        let row = find(&mut connection, id).await?;
+        Ok(row.into())
+    }
+
+    pub async fn create_provider(&self, new: NewProvider) -> Result<Provider, ServiceError> {
+        check_name("name", &new.name)?;
+        let id = Uuid::new_v4();
+        let config = seal_config(&self.keyring, id, new.config, None)?;
+
+        let mut connection = self.connection().await?;
+        let row = connection
+            .transaction(async move |connection| {
+                lock_for_write(connection).await?;
+                ensure_free(connection, &new.name, None).await?;
+
+                diesel::insert_into(providers::table)
+                    .values((
+                        providers::id.eq(id),
+                        providers::name.eq(&new.name),
+                        providers::provider_type.eq(new.provider_type.as_str()),
+                        providers::config.eq(config),
+                        providers::enabled.eq(new.enabled),
+                    ))
+                    .execute(connection)
+                    .await?;
+
+                check_whole(connection, KIND, id).await?;
+                find(connection, id).await
+            })
+            .await?;
+        Ok(row.into())
+    }
+
+    pub async fn update_provider(
+        &self,
+        id: Uuid,
+        changes: ProviderChanges,
+        precondition: Precondition,
+    ) -> Result<Provider, ServiceError> {
+        if let Some(name) = &changes.name {
+            check_name("name", name)?;
+        }
+        let precondition = precondition.with_version(changes.version);
+        let keyring = &self.keyring;
+
+        let mut connection = self.connection().await?;
+        let row = connection
+            .transaction(async move |connection| {
+                lock_for_write(connection).await?;
+                let current = find(connection, id).await?;
+                precondition.check(KIND, current.version)?;
+                if let Some(name) = &changes.name {
+                    ensure_free(connection, name, Some(id)).await?;
+                }
+
+                let config = match changes.config {
+                    Some(config) => seal_config(keyring, id, config, current.config.as_object())?,
+                    None => current.config,
+                };
+                let provider_type = changes
+                    .provider_type
+                    .map_or(current.provider_type, |kind| kind.as_str().to_owned());
+
+                diesel::update(providers::table.find(id))
+                    .set((
+                        providers::name.eq(changes.name.unwrap_or(current.name)),
+                        providers::provider_type.eq(provider_type),
+                        providers::config.eq(config),
+                        providers::enabled.eq(changes.enabled.unwrap_or(current.enabled)),
+                        providers::version.eq(current.version + 1),
+                        providers::updated_at.eq(diesel::dsl::now),
+                    ))
+                    .execute(connection)
+                    .await?;
+
+                check_whole(connection, KIND, id).await?;
+                find(connection, id).await
+            })
+            .await?;
+        Ok(row.into())
+    }
+
+    pub async fn delete_provider(
+        &self,
+        id: Uuid,
+        precondition: Precondition,
+    ) -> Result<(), ServiceError> {
+        let mut connection = self.connection().await?;
+        connection
+            .transaction(async move |connection| {
+                lock_for_write(connection).await?;
+                let current = find(connection, id).await?;
+                precondition.check(KIND, current.version)?;
+                ensure_unused(connection, &current).await?;
+
+                diesel::delete(providers::table.find(id))
+                    .execute(connection)
+                    .await?;
+                check_whole(connection, KIND, id).await
+            })
+            .await
+    }
+}
+
+/// The stored form of a provider's settings: credentials sealed, bound to the provider. A
+/// masked literal keeps what `previous` holds at that setting.
+fn seal_config(
+    keyring: &Keyring,
+    id: Uuid,
+    config: Map<String, Value>,
+    previous: Option<&Map<String, Value>>,
+) -> Result<Value, ServiceError> {
+    let owner = format!("provider/{id}");
+    credentials::seal(
+        config,
+        PROVIDER_CREDENTIALS,
+        previous,
+        &owner,
+        keyring,
+        "config",
+    )
+    .map(Value::Object)
+    .map_err(|faults| ServiceError::Invalid { faults })
+}
+
+async fn find(connection: &mut AsyncPgConnection, id: Uuid) -> Result<ProviderRow, ServiceError> {
+    providers::table
+        .find(id)
+        .select(ProviderRow::as_select())
+        .first(connection)
+        .await
+        .optional()?
+        .ok_or_else(|| not_found(KIND, id))
+}
+
+/// Refuses a name another provider has.
+async fn ensure_free(
+    connection: &mut AsyncPgConnection,
+    name: &str,
+    except: Option<Uuid>,
+) -> Result<(), ServiceError> {
+    let holder: Option<Uuid> = providers::table
+        .filter(providers::name.eq(name))
+        .select(providers::id)
+        .first(connection)
+        .await
+        .optional()?;
+    match holder {
+        Some(holder) if Some(holder) != except => Err(taken("name", name, KIND)),
+        _ => Ok(()),
+    }
+}
+
+/// A provider that still serves models cannot go: the models would have nowhere to send
+/// requests.
+async fn ensure_unused(
+    connection: &mut AsyncPgConnection,
+    provider: &ProviderRow,
+) -> Result<(), ServiceError> {
+    let users: Vec<(Uuid, String)> = model_definitions::table
+        .filter(model_definitions::provider_id.eq(provider.id))
+        .select((model_definitions::id, model_definitions::key))
+        .order(model_definitions::key)
+        .load(connection)
+        .await?;
+    if users.is_empty() {
+        return Ok(());
+    }
+
+    let faults = users
+        .into_iter()
+        .map(|(id, key)| {
+            let resource = crate::fault::ResourceRef {
+                kind: ResourceKind::ModelDefinition,
+                id,
+                name: key,
+            };
+            let message = format!(
+                "still served by provider {:?}; delete it or move it to another provider first",
+                provider.name
+            );
+            crate::fault::Fault::new(Some(resource), "provider_id", message)
+        })
+        .collect();
+    Err(ServiceError::Conflict { faults })
+}

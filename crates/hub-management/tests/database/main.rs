@@ -1,0 +1,14 @@
+//! The management API and the gateway's config source against a real PostgreSQL, each test
+//! in a database of its own.
+
+mod common;
+mod concurrency;
+mod follow;
+mod keys;
+mod models;
+mod pipelines;
+mod providers;
+mod refusals;
+mod secrecy;
+mod secrets;
+mod source;
