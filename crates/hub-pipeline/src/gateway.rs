@@ -8,13 +8,11 @@ use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
 use http_body::Body;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full};
-use hub_core::chat::{ChatCompletionRequest, StreamOptions};
-use hub_core::completion::CompletionRequest;
-use hub_core::embeddings::{EmbeddingsRequest, EncodingFormat};
+use hub_core::embeddings::EncodingFormat;
 use hub_core::models::{Model, ModelList};
 use hub_core::{BoxFuture, ChatResponse, CompletionResponse};
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -27,9 +25,10 @@ use tower::{Service, ServiceExt};
 use tracing::Instrument;
 
 use crate::error::GatewayError;
-use crate::operation::{Operation, OperationRequest, OperationResponse, Output};
+use crate::operation::{Operation, OperationResponse, Output};
 use crate::pipeline::Pipeline;
-use crate::request::{decode, read_json_body};
+use crate::request::{Prepared, prepare, read_json_body};
+use crate::routes::{Route, route, unknown_route};
 use crate::snapshot::{PipelineChoiceError, Snapshot};
 use crate::stream::sse_body;
 use crate::telemetry::metrics::{self, Meter};
@@ -116,15 +115,6 @@ where
             .instrument(span),
         )
     }
-}
-
-/// Where a request goes.
-enum Route {
-    Operation(Operation),
-    Models,
-    Model(String),
-    Health,
-    Metrics,
 }
 
 async fn handle<B>(
@@ -226,137 +216,6 @@ where
             Err(error)
         }
     }
-}
-
-/// Maps a method and path to a route. Paths are served under both `/api/v1` and `/v1`, so a
-/// client's base URL may end in either.
-fn route(method: &Method, path: &str) -> Result<Route, GatewayError> {
-    let path = path.trim_end_matches('/');
-    if path == "/health" {
-        return allow(method, &Method::GET, "GET").map(|()| Route::Health);
-    }
-    if path == "/metrics" {
-        return allow(method, &Method::GET, "GET").map(|()| Route::Metrics);
-    }
-
-    let api_path = path
-        .strip_prefix("/api/v1")
-        .or_else(|| path.strip_prefix("/v1"))
-        .ok_or_else(|| unknown_route(path))?;
-    match api_path {
-        "/chat/completions" => {
-            allow(method, &Method::POST, "POST").map(|()| Route::Operation(Operation::Chat))
-        }
-        "/completions" => {
-            allow(method, &Method::POST, "POST").map(|()| Route::Operation(Operation::Completion))
-        }
-        "/embeddings" => {
-            allow(method, &Method::POST, "POST").map(|()| Route::Operation(Operation::Embeddings))
-        }
-        "/models" => allow(method, &Method::GET, "GET").map(|()| Route::Models),
-        _ => match api_path.strip_prefix("/models/") {
-            Some(id) if !id.is_empty() => {
-                allow(method, &Method::GET, "GET").map(|()| Route::Model(id.to_owned()))
-            }
-            _ => Err(unknown_route(path)),
-        },
-    }
-}
-
-fn allow(method: &Method, expected: &Method, allow: &'static str) -> Result<(), GatewayError> {
-    if method == expected {
-        Ok(())
-    } else {
-        Err(GatewayError::MethodNotAllowed { allow })
-    }
-}
-
-fn unknown_route(path: &str) -> GatewayError {
-    GatewayError::NotFound {
-        message: format!("Unknown request URL: {path}."),
-        code: "unknown_url",
-    }
-}
-
-/// A decoded request, and what the answer must respect of the client's wishes.
-struct Prepared {
-    request: OperationRequest,
-    client_wants_usage: bool,
-    encoding: EncodingFormat,
-}
-
-fn prepare(operation: Operation, body: &[u8]) -> Result<Prepared, GatewayError> {
-    match operation {
-        Operation::Chat => {
-            let mut request: ChatCompletionRequest = decode(body)?;
-            check_chat(&request)?;
-            let client_wants_usage =
-                ask_for_usage(request.is_stream(), &mut request.stream_options);
-            Ok(Prepared {
-                request: OperationRequest::Chat(request),
-                client_wants_usage,
-                encoding: EncodingFormat::Float,
-            })
-        }
-        Operation::Completion => {
-            let mut request: CompletionRequest = decode(body)?;
-            require_model(&request.model)?;
-            let client_wants_usage =
-                ask_for_usage(request.is_stream(), &mut request.stream_options);
-            Ok(Prepared {
-                request: OperationRequest::Completion(request),
-                client_wants_usage,
-                encoding: EncodingFormat::Float,
-            })
-        }
-        Operation::Embeddings => {
-            let request: EmbeddingsRequest = decode(body)?;
-            require_model(&request.model)?;
-            Ok(Prepared {
-                encoding: request.encoding_format.unwrap_or_default(),
-                request: OperationRequest::Embeddings(request),
-                client_wants_usage: false,
-            })
-        }
-    }
-}
-
-fn check_chat(request: &ChatCompletionRequest) -> Result<(), GatewayError> {
-    require_model(&request.model)?;
-    if request.messages.is_empty() {
-        return Err(bad_param(
-            "'messages' must contain at least one message.",
-            "messages",
-        ));
-    }
-    Ok(())
-}
-
-fn require_model(model: &str) -> Result<(), GatewayError> {
-    if model.is_empty() {
-        return Err(bad_param("'model' must not be empty.", "model"));
-    }
-    Ok(())
-}
-
-fn bad_param(message: &str, param: &str) -> GatewayError {
-    GatewayError::BadRequest {
-        message: message.to_owned(),
-        param: Some(param.to_owned()),
-        code: None,
-    }
-}
-
-/// Streams always ask the upstream for usage, so tokens can be counted; returns whether
-/// the client asked for it too.
-fn ask_for_usage(stream: bool, options: &mut Option<StreamOptions>) -> bool {
-    if !stream {
-        return false;
-    }
-    let options = options.get_or_insert_with(StreamOptions::default);
-    let client_wants_usage = options.include_usage == Some(true);
-    options.include_usage = Some(true);
-    client_wants_usage
 }
 
 fn choose_pipeline<'a>(

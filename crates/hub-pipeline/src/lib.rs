@@ -14,6 +14,7 @@ mod operation;
 mod pipeline;
 mod plugins;
 mod request;
+mod routes;
 mod server;
 mod snapshot;
 mod stream;

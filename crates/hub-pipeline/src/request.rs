@@ -1,12 +1,17 @@
-//! Reading a client's request: content type, size limit, and JSON into Hub's types.
+//! Reading a client's request: content type, size limit, JSON into Hub's types, and the
+//! checks and adjustments made before it enters a pipeline.
 
 use bytes::Bytes;
 use http::{HeaderMap, header};
 use http_body::Body;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hub_core::chat::{ChatCompletionRequest, StreamOptions};
+use hub_core::completion::CompletionRequest;
+use hub_core::embeddings::{EmbeddingsRequest, EncodingFormat};
 use serde::de::DeserializeOwned;
 
 use crate::error::GatewayError;
+use crate::operation::{Operation, OperationRequest};
 
 /// Reads a JSON body of at most `limit` bytes.
 pub(crate) async fn read_json_body<B>(
@@ -70,6 +75,87 @@ fn is_json(headers: &HeaderMap) -> bool {
 fn missing_field(message: &str) -> Option<&str> {
     let rest = message.strip_prefix("missing field `")?;
     rest.split('`').next()
+}
+
+/// A decoded request, and what the answer must respect of the client's wishes.
+pub(crate) struct Prepared {
+    pub(crate) request: OperationRequest,
+    pub(crate) client_wants_usage: bool,
+    pub(crate) encoding: EncodingFormat,
+}
+
+pub(crate) fn prepare(operation: Operation, body: &[u8]) -> Result<Prepared, GatewayError> {
+    match operation {
+        Operation::Chat => {
+            let mut request: ChatCompletionRequest = decode(body)?;
+            check_chat(&request)?;
+            let client_wants_usage =
+                ask_for_usage(request.is_stream(), &mut request.stream_options);
+            Ok(Prepared {
+                request: OperationRequest::Chat(request),
+                client_wants_usage,
+                encoding: EncodingFormat::Float,
+            })
+        }
+        Operation::Completion => {
+            let mut request: CompletionRequest = decode(body)?;
+            require_model(&request.model)?;
+            let client_wants_usage =
+                ask_for_usage(request.is_stream(), &mut request.stream_options);
+            Ok(Prepared {
+                request: OperationRequest::Completion(request),
+                client_wants_usage,
+                encoding: EncodingFormat::Float,
+            })
+        }
+        Operation::Embeddings => {
+            let request: EmbeddingsRequest = decode(body)?;
+            require_model(&request.model)?;
+            Ok(Prepared {
+                encoding: request.encoding_format.unwrap_or_default(),
+                request: OperationRequest::Embeddings(request),
+                client_wants_usage: false,
+            })
+        }
+    }
+}
+
+fn check_chat(request: &ChatCompletionRequest) -> Result<(), GatewayError> {
+    require_model(&request.model)?;
+    if request.messages.is_empty() {
+        return Err(bad_param(
+            "'messages' must contain at least one message.",
+            "messages",
+        ));
+    }
+    Ok(())
+}
+
+fn require_model(model: &str) -> Result<(), GatewayError> {
+    if model.is_empty() {
+        return Err(bad_param("'model' must not be empty.", "model"));
+    }
+    Ok(())
+}
+
+fn bad_param(message: &str, param: &str) -> GatewayError {
+    GatewayError::BadRequest {
+        message: message.to_owned(),
+        param: Some(param.to_owned()),
+        code: None,
+    }
+}
+
+/// Streams always ask the upstream for usage, so tokens can be counted; returns whether
+/// the client asked for it too.
+fn ask_for_usage(stream: bool, options: &mut Option<StreamOptions>) -> bool {
+    if !stream {
+        return false;
+    }
+    let options = options.get_or_insert_with(StreamOptions::default);
+    let client_wants_usage = options.include_usage == Some(true);
+    options.include_usage = Some(true);
+    client_wants_usage
 }
 
 #[cfg(test)]
