@@ -5,6 +5,7 @@
 //! one at a time: the configuration a write is checked against is the one it commits
 //! into, and two writers cannot each pass the check and together break it.
 
+// TODO: one generic write path; each resource repeats its load, check, write, bump steps.
 mod models;
 mod pipelines;
 mod providers;

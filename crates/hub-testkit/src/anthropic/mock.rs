@@ -75,6 +75,7 @@ pub struct StreamError {
 }
 
 /// A running emulator of Anthropic's Messages API on a loopback socket.
+// TODO: serve through the shared `server::Server` and `Api`, as the OpenAI-shaped mocks do.
 ///
 /// Dropping the handle stops the server task and every open connection; [`shutdown`] does the
 /// same and waits until it is done.

@@ -173,6 +173,7 @@ pub enum BedrockFault {
 }
 
 /// A running Bedrock Runtime emulator on a loopback socket. Dropping it stops the server.
+// TODO: serve through the shared `server::Server` and `Api`, as the OpenAI-shaped mocks do.
 #[derive(Debug)]
 pub struct BedrockMock {
     addr: SocketAddr,
