@@ -125,7 +125,9 @@ fn check_link(page: &Path, target: &str) -> Option<String> {
         return Some(format!("{target}: {} does not exist", resolved.display()));
     }
 
-    let into_markdown = resolved.extension().is_some_and(|extension| extension == "md");
+    let into_markdown = resolved
+        .extension()
+        .is_some_and(|extension| extension == "md");
     match anchor {
         Some(anchor) if into_markdown && !anchors(&read(&resolved)).contains(anchor) => {
             Some(format!("{target}: no heading with the anchor #{anchor}"))
@@ -184,7 +186,8 @@ fn links_are_found_outside_code_only() {
 
 #[test]
 fn anchors_follow_githubs_rules() {
-    let page = "# Title\n## Health, metrics and shutdown\n#### `openai`\n## Title\n```\n# no\n```\n";
+    let page =
+        "# Title\n## Health, metrics and shutdown\n#### `openai`\n## Title\n```\n# no\n```\n";
     let expected = ["health-metrics-and-shutdown", "openai", "title", "title-1"];
     assert_eq!(anchors(page).into_iter().collect::<Vec<_>>(), expected);
 }
