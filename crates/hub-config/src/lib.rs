@@ -51,5 +51,5 @@ mod yaml;
 pub use environment::{Environment, ProcessEnvironment};
 pub use error::{ConfigError, Fault};
 pub use load::{load_file, load_str, load_value};
-pub use validate::validate;
+pub use validate::{access_key_fault, validate};
 pub use yaml::Yaml;

@@ -12,6 +12,10 @@ use hub_core::config::{
 
 use crate::error::{ConfigError, Fault, field, index, one_of};
 
+mod access_keys;
+
+pub use access_keys::access_key_fault;
+
 /// The fields every provider type takes; the type's own are in
 /// [`ProviderType::known_params`].
 const PROVIDER_FIELDS: [&str; 6] = [
@@ -58,6 +62,7 @@ fn check_general(general: &GeneralConfig, faults: &mut Faults) {
     if general.max_request_body_bytes == 0 {
         faults.add("general.max_request_body_bytes", "must be greater than 0");
     }
+    access_keys::check_access_keys(&general.access_keys, faults);
 }
 
 fn check_providers(providers: &[ProviderConfig], faults: &mut Faults) {

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use hub_core::config::{
-    EjectionConfig, GeneralConfig, HubConfig, LogLevel, LoggingConfig, ModelConfig,
-    ModelRouterConfig, PipelineConfig, PipelineType, PluginConfig, ProviderConfig, ProviderType,
-    RetryConfig, RouterStrategy, TracingConfig,
+    AccessKeyConfig, EjectionConfig, GeneralConfig, HubConfig, LogLevel, LoggingConfig,
+    ModelConfig, ModelRouterConfig, PipelineConfig, PipelineType, PluginConfig, ProviderConfig,
+    ProviderType, RetryConfig, RouterStrategy, TracingConfig,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -136,6 +136,11 @@ fn every_field() -> HubConfig {
         general: GeneralConfig {
             trace_content_enabled: true,
             max_request_body_bytes: 1,
+            access_keys: vec![AccessKeyConfig {
+                name: "client".to_owned(),
+                key: Some("key".to_owned()),
+                key_sha256: Some("digest".to_owned()),
+            }],
         },
         providers: providers.collect(),
         models: models.collect(),
@@ -256,9 +261,15 @@ fn the_full_example_loads() {
         "ANTHROPIC_API_KEY",
         "AZURE_OPENAI_API_KEY",
         "COLLECTOR_API_KEY",
+        "HUB_CI_KEY",
     ]
     .into_iter()
-    .map(|name| (name.to_owned(), format!("{name}-value")))
+    .map(|name| {
+        (
+            name.to_owned(),
+            format!("{name}-value-long-enough-for-an-access-key"),
+        )
+    })
     .collect();
 
     let config = hub_config::load_str(yaml, &env).unwrap_or_else(|error| panic!("{error}"));

@@ -34,6 +34,10 @@ pub struct GeneralConfig {
     /// The largest request body the gateway reads; a larger one is refused with 413.
     #[serde(default = "default_max_request_body_bytes")]
     pub max_request_body_bytes: u64,
+    /// The keys clients must present as `Authorization: Bearer <key>`. Empty: the gateway
+    /// serves any client that reaches it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_keys: Vec<AccessKeyConfig>,
 }
 
 /// 32 MiB: room for several base64 images in one chat request.
@@ -48,7 +52,41 @@ impl Default for GeneralConfig {
         GeneralConfig {
             trace_content_enabled: false,
             max_request_body_bytes: DEFAULT_MAX_REQUEST_BODY_BYTES,
+            access_keys: Vec::new(),
         }
+    }
+}
+
+/// A key a client may present to the gateway, given either as the key itself or as the
+/// SHA-256 digest of it, so that the plain key need not be written down.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessKeyConfig {
+    /// A name for the key, unique among keys: what logs and the operator call it.
+    pub name: String,
+    /// The key itself, usually `${NAME}` from the environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The SHA-256 digest of the key's UTF-8 bytes, in hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_sha256: Option<String>,
+}
+
+/// The fewest characters a key given in full may have: a key is compared by its SHA-256
+/// digest, which only protects a key too long to guess.
+pub const MIN_ACCESS_KEY_CHARS: usize = 32;
+
+/// Neither the key nor its digest reaches a log.
+impl fmt::Debug for AccessKeyConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessKeyConfig")
+            .field("name", &self.name)
+            .field("key", &self.key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "key_sha256",
+                &self.key_sha256.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
     }
 }
 

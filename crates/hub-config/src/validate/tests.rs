@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use figment::Figment;
 use figment::providers::Format;
-use hub_core::config::{LogLevel, LoggingConfig};
+use hub_core::config::{AccessKeyConfig, LogLevel, LoggingConfig};
 use serde_json::json;
 
 use super::*;
@@ -692,6 +692,83 @@ fn router_options_are_checked() {
             "pipelines[0].plugins[2].model-router.retry.max_attempts: must be at least 1",
             "pipelines[0].plugins[2].model-router.ejection.cooldown_ms: must be greater than 0 \
              while ejection is on",
+        ]
+    );
+}
+
+fn access_key(name: &str, key: Option<&str>, digest: Option<&str>) -> AccessKeyConfig {
+    AccessKeyConfig {
+        name: name.to_owned(),
+        key: key.map(str::to_owned),
+        key_sha256: digest.map(str::to_owned),
+    }
+}
+
+const LONG_KEY: &str = "hub-0123456789abcdef0123456789abcdef";
+const DIGEST: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+#[test]
+fn access_keys_given_in_full_or_as_a_digest_are_valid() {
+    let mut config = valid();
+    config.general.access_keys = vec![
+        access_key("ci", Some(LONG_KEY), None),
+        access_key("team", None, Some(&DIGEST.to_ascii_uppercase())),
+    ];
+
+    assert_eq!(fault_lines(&config), Vec::<String>::new());
+}
+
+#[test]
+fn access_key_faults_name_the_entry_and_never_the_key() {
+    let mut config = valid();
+    config.general.access_keys = vec![
+        access_key("short", Some("hub-secret-but-short"), None),
+        access_key(
+            "",
+            Some("hub key with spaces in it, long enough to pass"),
+            None,
+        ),
+        access_key("short", None, Some("abc123")),
+        access_key("neither", None, None),
+        access_key("both", Some(LONG_KEY), Some(DIGEST)),
+        access_key("empty", Some(""), None),
+    ];
+
+    let faults = fault_lines(&config);
+    assert_eq!(
+        faults,
+        [
+            "general.access_keys[0].key: is shorter than 32 characters; make one with \
+             `openssl rand -hex 32`",
+            "general.access_keys[1].name: must not be empty",
+            "general.access_keys[1].key: may hold only visible ASCII characters, without spaces",
+            "general.access_keys[2].key_sha256: must be a SHA-256 digest: 64 hexadecimal \
+             digits, as `sha256sum` prints",
+            "general.access_keys[3]: give `key` or `key_sha256`",
+            "general.access_keys[4].key_sha256: give `key` or `key_sha256`, not both",
+            "general.access_keys[5].key: must not be empty",
+            "general.access_keys[2].name: \"short\" is already used at \
+             general.access_keys[0].name",
+        ]
+    );
+    assert!(!faults.iter().any(|fault| fault.contains("secret")));
+}
+
+#[test]
+fn one_key_under_two_names_is_a_fault() {
+    let mut config = valid();
+    config.general.access_keys = vec![
+        access_key("first", Some(LONG_KEY), None),
+        access_key("second", Some(LONG_KEY), None),
+        access_key("third", None, Some(DIGEST)),
+        access_key("fourth", None, Some(&DIGEST.to_ascii_uppercase())),
+    ];
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "general.access_keys[1].key: the same key as general.access_keys[0]",
+            "general.access_keys[3].key_sha256: the same key as general.access_keys[2]",
         ]
     );
 }
