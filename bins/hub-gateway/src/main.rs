@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use hub_config::ProcessEnvironment;
+use hub_core::config::HubConfig;
 use hub_management::{Database, DatabaseSource, FollowSettings, Keyring};
 use hub_pipeline::{Gateway, Snapshot};
 use tokio::net::TcpListener;
@@ -147,6 +148,7 @@ fn yaml_gateway(path: &Path) -> anyhow::Result<Gateway> {
         .with_context(|| format!("refusing to start: {} is invalid", path.display()))?;
     let snapshot = Snapshot::build(&config).context("refusing to start")?;
     tracing::info!(config = %path.display(), "configuration loaded");
+    log_access(&config);
     Ok(Gateway::new(snapshot))
 }
 
@@ -167,6 +169,7 @@ async fn database_gateway(url: &str, poll_interval: Duration) -> anyhow::Result<
         revision = loaded.revision,
         "configuration loaded from the database"
     );
+    log_access(&loaded.config);
 
     let reloading = gateway.clone();
     let settings = FollowSettings { poll_interval };
@@ -174,6 +177,19 @@ async fn database_gateway(url: &str, poll_interval: Duration) -> anyhow::Result<
         Snapshot::build(&config).map(|snapshot| reloading.reload(snapshot))
     }));
     Ok(gateway)
+}
+
+/// Says once, at start, whether clients need an access key: an open gateway spends the
+/// providers' credits for anyone who reaches it.
+fn log_access(config: &HubConfig) {
+    let keys = config.general.access_keys.len();
+    if keys == 0 {
+        tracing::warn!(
+            "no access keys are configured: the gateway serves every client that reaches it"
+        );
+    } else {
+        tracing::info!(access_keys = keys, "clients must present an access key");
+    }
 }
 
 /// Logs to stderr, filtered by `RUST_LOG`; Hub's spans go to the OpenTelemetry layer

@@ -12,6 +12,10 @@ pub enum GatewayError {
     /// No route, pipeline or model by that name.
     #[error("{message}")]
     NotFound { message: String, code: &'static str },
+    /// Access keys are configured, and the request bears none of them. The message never
+    /// holds what the client sent.
+    #[error("{message}")]
+    Unauthorized { message: &'static str },
     /// The path exists, but not for this method.
     #[error("method not allowed; use {allow}")]
     MethodNotAllowed { allow: &'static str },
@@ -41,6 +45,7 @@ impl GatewayError {
     pub fn status(&self) -> StatusCode {
         match self {
             GatewayError::NotFound { .. } => StatusCode::NOT_FOUND,
+            GatewayError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             GatewayError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             GatewayError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             GatewayError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -57,6 +62,9 @@ impl GatewayError {
         match self {
             GatewayError::NotFound { code, .. } => {
                 ErrorBody::new("invalid_request_error", message).with_code(*code)
+            }
+            GatewayError::Unauthorized { .. } => {
+                ErrorBody::new("invalid_request_error", message).with_code("invalid_api_key")
             }
             GatewayError::MethodNotAllowed { .. } => {
                 ErrorBody::new("invalid_request_error", message).with_code("method_not_allowed")
@@ -91,6 +99,9 @@ impl GatewayError {
         );
 
         match &self {
+            GatewayError::Unauthorized { .. } => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
             GatewayError::MethodNotAllowed { allow } => {
                 headers.insert(header::ALLOW, HeaderValue::from_static(allow));
             }

@@ -95,6 +95,7 @@ where
             id = %request_id,
             method = %request.method(),
             path = request.uri().path(),
+            access_key = tracing::field::Empty,
         );
 
         Box::pin(
@@ -127,7 +128,15 @@ where
     B: Body,
     B::Error: std::error::Error + Send + Sync + 'static,
 {
-    let route = route(request.method(), request.uri().path())?;
+    let route = route(request.method(), request.uri().path());
+    // Unknown paths and methods need a key too, so a caller without one learns nothing of
+    // what the gateway serves.
+    if !route.as_ref().is_ok_and(Route::is_open)
+        && let Some(name) = snapshot.access_keys.check(request.headers())?
+    {
+        tracing::Span::current().record("access_key", &*name);
+    }
+    let route = route?;
     let pipeline_name = request
         .headers()
         .get(PIPELINE_HEADER)

@@ -8,6 +8,7 @@
 //! This crate does not know where its configuration came from (a file or a database), nor
 //! any vendor's wire format: those belong to `hub-config` and `hub-providers`.
 
+mod access;
 mod error;
 mod gateway;
 mod operation;
@@ -20,6 +21,7 @@ mod snapshot;
 mod stream;
 pub mod telemetry;
 
+pub use access::AccessKeyError;
 pub use error::GatewayError;
 pub use gateway::{Gateway, ResponseBody};
 pub use server::serve;

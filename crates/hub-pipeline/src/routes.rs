@@ -14,6 +14,17 @@ pub(crate) enum Route {
     Metrics,
 }
 
+impl Route {
+    /// Whether a client may call the route without an access key: probes and scrapers
+    /// call these without one, and they hold no credential and no prompt.
+    pub(crate) fn is_open(&self) -> bool {
+        match self {
+            Route::Health | Route::Metrics => true,
+            Route::Operation(_) | Route::Models | Route::Model(_) => false,
+        }
+    }
+}
+
 /// Maps a method and path to a route. Paths are served under both `/api/v1` and `/v1`, so a
 /// client's base URL may end in either.
 pub(crate) fn route(method: &Method, path: &str) -> Result<Route, GatewayError> {

@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use hub_core::Provider;
 use hub_core::config::{HubConfig, ModelConfig, PipelineType};
 
+use crate::access::{AccessKeyError, AccessKeys};
 use crate::pipeline::{self, Pipeline};
 use crate::plugins::model_router::ModelHealth;
 
@@ -35,6 +36,9 @@ pub enum BuildError {
     /// A reference that validation should have caught: the configuration was not validated.
     #[error("{path}: {message}")]
     Reference { path: String, message: String },
+    /// An access key that validation should have refused.
+    #[error(transparent)]
+    AccessKey(#[from] AccessKeyError),
 }
 
 /// An immutable, compiled configuration. In-flight requests keep the snapshot they
@@ -43,6 +47,7 @@ pub enum BuildError {
 pub struct Snapshot {
     pub(crate) pipelines: Vec<Pipeline>,
     pub(crate) max_request_body_bytes: u64,
+    pub(crate) access_keys: AccessKeys,
     /// When the snapshot was built, in Unix seconds: the `created` of listed models.
     pub(crate) created: u64,
 }
@@ -56,6 +61,7 @@ impl Snapshot {
     /// Fails when a provider cannot be built, for instance a type this version has no
     /// adapter for, or when a reference is dangling.
     pub fn build(config: &HubConfig) -> Result<Snapshot, BuildError> {
+        let access_keys = AccessKeys::new(&config.general.access_keys)?;
         let providers = build_providers(config)?;
         let routes = build_routes(config, &providers)?;
         let mut shared = pipeline::Shared::new(config.general.trace_content_enabled);
@@ -72,6 +78,7 @@ impl Snapshot {
         Ok(Snapshot {
             pipelines,
             max_request_body_bytes: config.general.max_request_body_bytes,
+            access_keys,
             created,
         })
     }

@@ -1,6 +1,7 @@
 //! The gateway served on loopback in front of the provider emulators, exercised over real
 //! sockets: every endpoint streamed and not, bad input, and upstream faults.
 
+mod access_keys;
 mod anthropic;
 mod azure;
 mod bad_input;
