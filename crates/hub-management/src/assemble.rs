@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::credentials::{self, PROVIDER_CREDENTIALS, Resolve, TRACING_CREDENTIALS};
 use crate::fault::{Fault, ResourceKind, ResourceRef};
-use crate::rows::{ConfigRows, ModelRow, PipelineRow, ProviderRow};
+use crate::rows::{ApiKeyRow, ConfigRows, ModelRow, PipelineRow, ProviderRow};
 
 /// Settings a `config` object must not hold, as the resource's own fields say them.
 const PROVIDER_RESERVED: &[(&str, &str)] = &[("key", "name"), ("type", "provider_type")];
@@ -38,7 +38,16 @@ pub(crate) fn assemble(
         .map(|row| layout.pipeline(row, rows, resolver))
         .collect();
 
-    let tree = json!({"providers": providers, "models": models, "pipelines": pipelines});
+    let access_keys: Vec<Value> = enabled(&rows.api_keys, |row| row.enabled)
+        .map(|row| layout.api_key(row))
+        .collect();
+
+    let tree = json!({
+        "general": {"access_keys": access_keys},
+        "providers": providers,
+        "models": models,
+        "pipelines": pipelines,
+    });
     let checked = hub_config::load_value(&tree, env);
     let mut faults = layout.faults;
     if let Err(error) = &checked {
@@ -155,6 +164,14 @@ impl Layout {
         json!({"name": row.name, "type": row.pipeline_type, "plugins": entries})
     }
 
+    /// An enabled key, by its digest: the gateway never learns the key itself.
+    fn api_key(&mut self, row: &ApiKeyRow) -> Value {
+        self.origins
+            .api_keys
+            .push(resource(ResourceKind::ApiKey, row.id, &row.name));
+        json!({"name": row.name, "key_sha256": hex::encode(&row.key_sha256)})
+    }
+
     /// A settings column as an object, without the settings the resource's own fields give.
     fn settings(
         &mut self,
@@ -246,6 +263,7 @@ struct Origins {
     models: Vec<ResourceRef>,
     /// Each pipeline, and the position of each of its laid-out plugins.
     pipelines: Vec<(ResourceRef, Vec<i32>)>,
+    api_keys: Vec<ResourceRef>,
 }
 
 impl Origins {
@@ -262,6 +280,11 @@ impl Origins {
             "pipelines" => {
                 let (resource, positions) = self.pipelines.get(index)?;
                 Some((resource, pipeline_field(rest, positions)))
+            }
+            "general.access_keys" => {
+                let resource = self.api_keys.get(index)?;
+                let field = if rest == "key_sha256" { "key" } else { rest };
+                Some((resource, field.to_owned()))
             }
             _ => None,
         });

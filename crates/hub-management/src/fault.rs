@@ -13,6 +13,7 @@ pub enum ResourceKind {
     ModelDefinition,
     Pipeline,
     Secret,
+    ApiKey,
 }
 
 impl ResourceKind {
@@ -23,6 +24,7 @@ impl ResourceKind {
             ResourceKind::ModelDefinition => "model-definitions",
             ResourceKind::Pipeline => "pipelines",
             ResourceKind::Secret => "secrets",
+            ResourceKind::ApiKey => "api-keys",
         }
     }
 
@@ -33,6 +35,7 @@ impl ResourceKind {
             ResourceKind::ModelDefinition => "model definition",
             ResourceKind::Pipeline => "pipeline",
             ResourceKind::Secret => "secret",
+            ResourceKind::ApiKey => "API key",
         }
     }
 }

@@ -3,8 +3,8 @@
 //!
 //! - [`Database`] pools connections and applies the schema of `migrations/`, embedded in
 //!   the binary ([`MIGRATIONS`]).
-//! - [`Management`] lists, reads and changes providers, model definitions, pipelines and
-//!   secrets. Every write runs in one transaction, serialized with every other write, and
+//! - [`Management`] lists, reads and changes providers, model definitions, pipelines,
+//!   secrets and the API keys clients present to gateways (stored only as digests). Every write runs in one transaction, serialized with every other write, and
 //!   is refused unless the whole configuration it leaves passes the same validation a YAML
 //!   file does (`hub_config::load_value`).
 //! - [`api`] serves [`Management`] as a REST API over hyper, behind a bearer token.
@@ -36,10 +36,10 @@ pub use fault::{Fault, ResourceKind, ResourceRef};
 pub use keys::{CipherError, KeyError, Keyring, PREVIOUS_SECRET_KEYS_VAR, SECRET_KEY_VAR, Sealed};
 pub use rotate::RotationReport;
 pub use service::{
-    Condition, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Management, ModelChanges, ModelDefinition,
-    NewModel, NewPipeline, NewProvider, NewSecret, Page, PageRequest, Pipeline, PipelineChanges,
-    PluginInput, PluginType, PluginView, Precondition, Provider, ProviderChanges, Secret,
-    SecretChanges, ServiceError,
+    ApiKey, ApiKeyChanges, Condition, CreatedApiKey, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Management,
+    ModelChanges, ModelDefinition, NewApiKey, NewModel, NewPipeline, NewProvider, NewSecret, Page,
+    PageRequest, Pipeline, PipelineChanges, PluginInput, PluginType, PluginView, Precondition,
+    Provider, ProviderChanges, Secret, SecretChanges, ServiceError,
 };
 pub use source::{
     DatabaseSource, FollowSettings, LoadedConfig, METRIC_DATABASE_UP, METRIC_RELOADS,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::keys::Sealed;
 use crate::schema::{
-    config_revision, model_definitions, pipeline_plugins, pipelines, providers, secrets,
+    api_keys, config_revision, model_definitions, pipeline_plugins, pipelines, providers, secrets,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -104,6 +104,32 @@ impl SecretRow {
     }
 }
 
+#[derive(Clone, Queryable, Selectable)]
+#[diesel(table_name = api_keys, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct ApiKeyRow {
+    pub(crate) id: Uuid,
+    pub(crate) name: String,
+    pub(crate) key_prefix: String,
+    /// The SHA-256 digest of the key; the key itself is never stored.
+    pub(crate) key_sha256: Vec<u8>,
+    pub(crate) enabled: bool,
+    pub(crate) version: i64,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for ApiKeyRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKeyRow")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("key_prefix", &self.key_prefix)
+            .field("enabled", &self.enabled)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Every row of the configuration at one revision.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ConfigRows {
@@ -114,6 +140,7 @@ pub(crate) struct ConfigRows {
     pub(crate) pipelines: Vec<PipelineRow>,
     /// Ordered by pipeline, then position.
     pub(crate) plugins: Vec<PluginRow>,
+    pub(crate) api_keys: Vec<ApiKeyRow>,
 }
 
 impl ConfigRows {
@@ -148,6 +175,11 @@ impl ConfigRows {
             .order((pipeline_plugins::pipeline_id, pipeline_plugins::position))
             .load(connection)
             .await?;
+        let api_keys = api_keys::table
+            .select(ApiKeyRow::as_select())
+            .order((api_keys::created_at, api_keys::id))
+            .load(connection)
+            .await?;
 
         Ok(ConfigRows {
             revision,
@@ -156,6 +188,7 @@ impl ConfigRows {
             models,
             pipelines,
             plugins,
+            api_keys,
         })
     }
 

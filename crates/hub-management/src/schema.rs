@@ -74,6 +74,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        name -> Text,
+        key_prefix -> Text,
+        key_sha256 -> Bytea,
+        enabled -> Bool,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(model_definitions -> providers (provider_id));
 diesel::joinable!(pipeline_plugins -> pipelines (pipeline_id));
 
@@ -84,4 +97,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     model_definitions,
     pipelines,
     pipeline_plugins,
+    api_keys,
 );

@@ -83,6 +83,10 @@ impl From<ServiceError> for ApiError {
                 tracing::error!(%error, "cannot seal a secret value");
                 ApiError::Internal
             }
+            ServiceError::Random => {
+                tracing::error!(%error, "cannot draw an API key");
+                ApiError::Internal
+            }
         }
     }
 }

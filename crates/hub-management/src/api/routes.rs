@@ -1,6 +1,6 @@
 //! The routes: `/health`, and `GET|POST /api/v1/management/{collection}` and
 //! `GET|PUT|DELETE /api/v1/management/{collection}/{id}` for providers, model definitions,
-//! pipelines and secrets.
+//! pipelines, secrets and API keys.
 
 use std::convert::Infallible;
 use std::task::{Context, Poll};
@@ -18,7 +18,9 @@ use uuid::Uuid;
 use super::error::ApiError;
 use super::input::{decode, etag, page_request, percent_encode, precondition, read_body};
 use crate::fault::ResourceKind;
-use crate::service::{Management, ModelDefinition, Page, Pipeline, Provider, Secret};
+use crate::service::{
+    ApiKey, CreatedApiKey, Management, ModelDefinition, Page, Pipeline, Provider, Secret,
+};
 
 /// Where management routes live.
 pub(crate) const PREFIX: &str = "/api/v1/management";
@@ -100,6 +102,7 @@ fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
         ResourceKind::ModelDefinition,
         ResourceKind::Pipeline,
         ResourceKind::Secret,
+        ResourceKind::ApiKey,
     ]
     .into_iter()
     .find(|kind| kind.collection() == collection)
@@ -193,6 +196,7 @@ async fn list(
         ResourceKind::ModelDefinition => paged(kind, page, management.list_models(page).await?),
         ResourceKind::Pipeline => paged(kind, page, management.list_pipelines(page).await?),
         ResourceKind::Secret => paged(kind, page, management.list_secrets(page).await?),
+        ResourceKind::ApiKey => paged(kind, page, management.list_api_keys(page).await?),
     })
 }
 
@@ -206,6 +210,7 @@ async fn get(
         ResourceKind::ModelDefinition => one(StatusCode::OK, &management.get_model(id).await?),
         ResourceKind::Pipeline => one(StatusCode::OK, &management.get_pipeline(id).await?),
         ResourceKind::Secret => one(StatusCode::OK, &management.get_secret(id).await?),
+        ResourceKind::ApiKey => one(StatusCode::OK, &management.get_api_key(id).await?),
     })
 }
 
@@ -221,6 +226,7 @@ async fn create(
         }
         ResourceKind::Pipeline => created(kind, &management.create_pipeline(decode(body)?).await?),
         ResourceKind::Secret => created(kind, &management.create_secret(decode(body)?).await?),
+        ResourceKind::ApiKey => created(kind, &management.create_api_key(decode(body)?).await?),
     })
 }
 
@@ -257,6 +263,12 @@ async fn update(
                 .update_secret(id, decode(body)?, condition)
                 .await?,
         ),
+        ResourceKind::ApiKey => one(
+            ok,
+            &management
+                .update_api_key(id, decode(body)?, condition)
+                .await?,
+        ),
     })
 }
 
@@ -271,6 +283,7 @@ async fn delete(
         ResourceKind::ModelDefinition => management.delete_model(id, condition).await?,
         ResourceKind::Pipeline => management.delete_pipeline(id, condition).await?,
         ResourceKind::Secret => management.delete_secret(id, condition).await?,
+        ResourceKind::ApiKey => management.delete_api_key(id, condition).await?,
     }
     let mut response = Response::new(Full::new(Bytes::new()));
     *response.status_mut() = StatusCode::NO_CONTENT;
@@ -296,7 +309,16 @@ macro_rules! versioned {
     )*};
 }
 
-versioned!(Provider, ModelDefinition, Pipeline, Secret);
+versioned!(Provider, ModelDefinition, Pipeline, Secret, ApiKey);
+
+impl Versioned for CreatedApiKey {
+    fn id(&self) -> Uuid {
+        self.api_key.id
+    }
+    fn version(&self) -> i64 {
+        self.api_key.version
+    }
+}
 
 /// One resource, with its version as the `ETag`.
 fn one(status: StatusCode, resource: &impl Versioned) -> Response<Full<Bytes>> {

@@ -83,6 +83,7 @@ fn rows() -> ConfigRows {
             plugin(3, 0, "model-router", json!({"models": ["gpt-4o"]}), 5),
             plugin(3, 1, "logging", json!({"level": "debug"}), 1),
         ],
+        api_keys: Vec::new(),
     }
 }
 
@@ -214,5 +215,55 @@ fn maps_paths_of_the_laid_out_tree() {
     assert_eq!(
         pipeline_field("plugins[1].model-router.models[3]", &positions),
         "plugins[2].config_data.models[3]"
+    );
+}
+
+fn api_key(n: u128, name: &str, digest: [u8; 32], enabled: bool) -> ApiKeyRow {
+    ApiKeyRow {
+        id: uuid(n),
+        name: name.to_owned(),
+        key_prefix: "hub-abcdefgh".to_owned(),
+        key_sha256: digest.to_vec(),
+        enabled,
+        version: 1,
+        created_at: DateTime::UNIX_EPOCH,
+        updated_at: DateTime::UNIX_EPOCH,
+    }
+}
+
+#[test]
+fn enabled_api_keys_become_access_keys_by_digest() {
+    let mut rows = rows();
+    rows.api_keys = vec![
+        api_key(4, "ci", [0xab; 32], true),
+        api_key(5, "retired", [0xcd; 32], false),
+    ];
+
+    let config = check(&rows).unwrap();
+
+    let keys = &config.general.access_keys;
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].name, "ci");
+    assert_eq!(keys[0].key, None);
+    assert_eq!(
+        keys[0].key_sha256.as_deref(),
+        Some("ab".repeat(32).as_str())
+    );
+}
+
+#[test]
+fn an_api_key_fault_names_the_key() {
+    let mut rows = rows();
+    rows.api_keys = vec![api_key(4, "", [0xab; 32], true)];
+
+    let faults = check(&rows).unwrap_err();
+
+    assert_eq!(lines(&faults), [r#"API key "" name: must not be empty"#]);
+    assert!(
+        faults[0]
+            .resource
+            .as_ref()
+            .unwrap()
+            .is(ResourceKind::ApiKey, uuid(4))
     );
 }

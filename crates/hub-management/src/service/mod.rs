@@ -6,6 +6,7 @@
 //! into, and two writers cannot each pass the check and together break it.
 
 // TODO: one generic write path; each resource repeats its load, check, write, bump steps.
+mod api_keys;
 mod models;
 mod pipelines;
 mod providers;
@@ -20,6 +21,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use uuid::Uuid;
 
+pub use api_keys::{ApiKey, ApiKeyChanges, CreatedApiKey, NewApiKey};
 pub use models::{ModelChanges, ModelDefinition, NewModel};
 pub use pipelines::{NewPipeline, Pipeline, PipelineChanges, PluginInput, PluginType, PluginView};
 pub use providers::{NewProvider, Provider, ProviderChanges};
@@ -70,6 +72,8 @@ pub enum ServiceError {
     Database(#[from] DatabaseError),
     #[error("cannot seal a secret value: {0}")]
     Cipher(#[from] CipherError),
+    #[error("the system has no randomness to draw a key from")]
+    Random,
 }
 
 impl From<diesel::result::Error> for ServiceError {
@@ -100,7 +104,7 @@ impl From<diesel::result::Error> for ServiceError {
 
 /// The field a unique constraint guards: PostgreSQL names them `{table}_{column}_key`.
 fn constraint_field(constraint: &str) -> &'static str {
-    if constraint.ends_with("_key_key") {
+    if constraint.ends_with("_key_key") || constraint.ends_with("_key_sha256_key") {
         "key"
     } else {
         "name"
@@ -329,6 +333,8 @@ mod tests {
         assert_eq!(constraint_field("model_definitions_key_key"), "key");
         assert_eq!(constraint_field("providers_name_key"), "name");
         assert_eq!(constraint_field("secrets_name_key"), "name");
+        assert_eq!(constraint_field("api_keys_key_sha256_key"), "key");
+        assert_eq!(constraint_field("api_keys_name_key"), "name");
     }
 
     #[test]

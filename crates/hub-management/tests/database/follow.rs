@@ -21,7 +21,7 @@ use crate::common::{Admin, KEY, TOKEN};
 
 /// Follows `admin`'s database from what it holds now, polling every `poll`; each
 /// configuration handed over arrives on the channel.
-async fn follow(admin: &Admin, poll: Duration) -> mpsc::UnboundedReceiver<HubConfig> {
+pub(crate) async fn follow(admin: &Admin, poll: Duration) -> mpsc::UnboundedReceiver<HubConfig> {
     let keyring = Arc::new(Keyring::new(KEY, &[]).expect("a keyring"));
     let env = Box::new(BTreeMap::<String, String>::new());
     let source = DatabaseSource::new(admin.database.clone(), keyring, env);
@@ -37,7 +37,10 @@ async fn follow(admin: &Admin, poll: Duration) -> mpsc::UnboundedReceiver<HubCon
     receiver
 }
 
-async fn next(receiver: &mut mpsc::UnboundedReceiver<HubConfig>, within: Duration) -> HubConfig {
+pub(crate) async fn next(
+    receiver: &mut mpsc::UnboundedReceiver<HubConfig>,
+    within: Duration,
+) -> HubConfig {
     tokio::time::timeout(within, receiver.recv())
         .await
         .expect("a configuration arrives in time")

@@ -1,6 +1,7 @@
 //! The management API and the gateway's config source against a real PostgreSQL, each test
 //! in a database of its own.
 
+mod api_keys;
 mod common;
 mod concurrency;
 mod follow;

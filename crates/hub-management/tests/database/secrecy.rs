@@ -139,3 +139,41 @@ async fn secret_values_are_nowhere_to_be_read() {
     );
     assert_absent(&logs.text(), "the logs");
 }
+
+#[tokio::test]
+async fn api_keys_reach_no_log_and_no_refusal() {
+    const IMPORTED: &str = "imported-key-4b1d0c2e9f7a6b5c4d3e2f1a0b9c8d7e";
+    const SHORT: &str = "hub-short-7f3e";
+    let logs = Captured::start();
+    let admin = Admin::start().await;
+    let drawn = admin.create("api-keys", &json!({"name": "drawn"})).await;
+    let drawn = drawn["key"].as_str().expect("the drawn key").to_owned();
+    admin
+        .create("api-keys", &json!({"name": "imported", "key": IMPORTED}))
+        .await;
+
+    let mut replies = Vec::new();
+    for body in [
+        json!({"name": "short", "key": SHORT}),
+        json!({"name": "imported", "key": IMPORTED}),
+        json!({"name": "again", "key": IMPORTED}),
+        json!({"name": "typed", "enabled": IMPORTED}),
+    ] {
+        let refused = admin.post("/api-keys", &body).await;
+        assert!(refused.status >= 400, "{}", refused.text());
+        replies.push(refused.text());
+    }
+    replies.push(admin.get("/api-keys").await.text());
+    admin.stop().await;
+
+    let replies = replies.join("\n");
+    let logs = logs.text();
+    assert!(logs.contains("management request"), "logs were captured");
+    for key in [drawn.as_str(), IMPORTED, SHORT] {
+        assert!(
+            !replies.contains(key),
+            "{key} found in a response:\n{replies}"
+        );
+        assert!(!logs.contains(key), "{key} found in the logs:\n{logs}");
+    }
+}

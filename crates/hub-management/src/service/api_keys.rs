@@ -1,0 +1,295 @@
+//! API keys: the keys clients present to gateways as `Authorization: Bearer <key>`.
+//!
+//! A key is drawn here (or brought by the operator), shown once in the answer to its
+//! creation, and stored only as its SHA-256 digest with a short prefix to recognize it by.
+//! SHA-256 rather than a slow password hash: a drawn key holds 256 random bits, so its
+//! digest can neither be reversed nor searched, and a gateway can check it on every request
+//! for the cost of one hash. An imported key must be as long as a YAML file's, for the same
+//! reason.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use ring::rand::{SecureRandom, SystemRandom};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{
+    Management, Page, PageRequest, Precondition, ServiceError, check_name, check_whole,
+    lock_for_write, not_found, taken,
+};
+use crate::fault::{Fault, ResourceKind};
+use crate::rows::ApiKeyRow;
+use crate::schema::api_keys;
+
+const KIND: ResourceKind = ResourceKind::ApiKey;
+
+/// What every drawn key starts with, so a leaked one is recognized as Hub's.
+const KEY_MARK: &str = "hub-";
+/// Random bytes in a drawn key.
+const KEY_BYTES: usize = 32;
+/// Characters of a key kept to recognize it by: the mark and 8 random characters (48 of
+/// 256 bits) of a drawn key, fewer of an imported one, which may be as short as 32.
+const DRAWN_PREFIX_CHARS: usize = 12;
+const IMPORTED_PREFIX_CHARS: usize = 8;
+
+/// An API key to create: drawn by the service unless `key` brings one.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiKey {
+    pub name: String,
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    /// An existing key to accept, hashed on receipt and never stored.
+    pub key: Option<SecretString>,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// Changes to an API key: a new name, enabled or not. The key itself never changes: draw a
+/// new one and delete the old.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyChanges {
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+    pub version: Option<i64>,
+}
+
+/// An API key as reads show it: never the key, nor its digest.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiKey {
+    pub id: Uuid,
+    pub name: String,
+    /// The key's first characters, to tell keys apart.
+    pub key_prefix: String,
+    pub enabled: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A key just created: the only answer that holds the key itself.
+#[derive(Debug, Serialize)]
+pub struct CreatedApiKey {
+    #[serde(flatten)]
+    pub api_key: ApiKey,
+    #[serde(serialize_with = "expose")]
+    pub key: SecretString,
+}
+
+fn expose<S: Serializer>(key: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(key.expose_secret())
+}
+
+impl From<ApiKeyRow> for ApiKey {
+    fn from(row: ApiKeyRow) -> Self {
+        ApiKey {
+            id: row.id,
+            name: row.name,
+            key_prefix: row.key_prefix,
+            enabled: row.enabled,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+impl Management {
+    pub async fn list_api_keys(&self, page: &PageRequest) -> Result<Page<ApiKey>, ServiceError> {
+        let mut connection = self.connection().await?;
+        let mut query = api_keys::table
+            .select(ApiKeyRow::as_select())
+            .order(api_keys::name)
+            .limit(page.limit() + 1)
+            .into_boxed();
+        if let Some(after) = &page.after {
+            query = query.filter(api_keys::name.gt(after.clone()));
+        }
+
+        let rows = query.load(&mut connection).await?;
+        let items = rows.into_iter().map(ApiKey::from).collect();
+        Ok(Page::from_rows(items, page.limit(), |item: &ApiKey| {
+            &item.name
+        }))
+    }
+
+    pub async fn get_api_key(&self, id: Uuid) -> Result<ApiKey, ServiceError> {
+        let mut connection = self.connection().await?;
+        Ok(find(&mut connection, id).await?.into())
+    }
+
+    pub async fn create_api_key(&self, new: NewApiKey) -> Result<CreatedApiKey, ServiceError> {
+        check_name("name", &new.name)?;
+        let (key, prefix_chars) = match new.key {
+            Some(key) => {
+                check_imported(&key)?;
+                (key, IMPORTED_PREFIX_CHARS)
+            }
+            None => (draw_key()?, DRAWN_PREFIX_CHARS),
+        };
+        let digest = digest_of(&key);
+        let prefix: String = key.expose_secret().chars().take(prefix_chars).collect();
+        let id = Uuid::new_v4();
+
+        let mut connection = self.connection().await?;
+        let row = connection
+            .transaction(async move |connection| {
+                lock_for_write(connection).await?;
+                ensure_free(connection, &new.name, None).await?;
+                ensure_new_key(connection, &digest).await?;
+
+                diesel::insert_into(api_keys::table)
+                    .values((
+                        api_keys::id.eq(id),
+                        api_keys::name.eq(&new.name),
+                        api_keys::key_prefix.eq(&prefix),
+                        api_keys::key_sha256.eq(&digest),
+                        api_keys::enabled.eq(new.enabled),
+                    ))
+                    .execute(connection)
+                    .await?;
+
+                check_whole(connection, KIND, id).await?;
+                find(connection, id).await
+            })
+            .await?;
+        Ok(CreatedApiKey {
+            api_key: row.into(),
+            key,
+        })
+    }
+
+    pub async fn update_api_key(
+        &self,
+        id: Uuid,
+        changes: ApiKeyChanges,
+        precondition: Precondition,
+    ) -> Result<ApiKey, ServiceError> {
+        if let Some(name) = &changes.name {
+            check_name("name", name)?;
+        }
+        let precondition = precondition.with_version(changes.version);
+
+        let mut connection = self.connection().await?;
+        let row = connection
+            .transaction(async move |connection| {
+                lock_for_write(connection).await?;
+                let current = find(connection, id).await?;
+                precondition.check(KIND, current.version)?;
+                if let Some(name) = &changes.name {
+                    ensure_free(connection, name, Some(id)).await?;
+                }
+
+                diesel::update(api_keys::table.find(id))
+                    .set((
+                        api_keys::name.eq(changes.name.unwrap_or(current.name)),
+                        api_keys::enabled.eq(changes.enabled.unwrap_or(current.enabled)),
+                        api_keys::version.eq(current.version + 1),
+                        api_keys::updated_at.eq(diesel::dsl::now),
+                    ))
+                    .execute(connection)
+                    .await?;
+
+                check_whole(connection, KIND, id).await?;
+                find(connection, id).await
+            })
+            .await?;
+        Ok(row.into())
+    }
+
+    pub async fn delete_api_key(
+        &self,
+        id: Uuid,
+        precondition: Precondition,
+    ) -> Result<(), ServiceError> {
+        let mut connection = self.connection().await?;
+        connection
+            .transaction(async move |connection| {
+                lock_for_write(connection).await?;
+                let current = find(connection, id).await?;
+                precondition.check(KIND, current.version)?;
+
+                diesel::delete(api_keys::table.find(id))
+                    .execute(connection)
+                    .await?;
+                Ok(())
+            })
+            .await
+    }
+}
+
+/// `hub-` and 32 random bytes in unpadded base64url: 47 characters a header carries as
+/// they are.
+fn draw_key() -> Result<SecretString, ServiceError> {
+    let mut bytes = [0u8; KEY_BYTES];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| ServiceError::Random)?;
+    let key = format!("{KEY_MARK}{}", URL_SAFE_NO_PAD.encode(bytes));
+    Ok(SecretString::from(key))
+}
+
+fn check_imported(key: &SecretString) -> Result<(), ServiceError> {
+    hub_config::access_key_fault(key.expose_secret()).map_err(|message| ServiceError::Invalid {
+        faults: vec![Fault::field("key", message)],
+    })
+}
+
+fn digest_of(key: &SecretString) -> Vec<u8> {
+    Sha256::digest(key.expose_secret().as_bytes()).to_vec()
+}
+
+async fn find(connection: &mut AsyncPgConnection, id: Uuid) -> Result<ApiKeyRow, ServiceError> {
+    api_keys::table
+        .find(id)
+        .select(ApiKeyRow::as_select())
+        .first(connection)
+        .await
+        .optional()?
+        .ok_or_else(|| not_found(KIND, id))
+}
+
+async fn ensure_free(
+    connection: &mut AsyncPgConnection,
+    name: &str,
+    except: Option<Uuid>,
+) -> Result<(), ServiceError> {
+    let holder: Option<Uuid> = api_keys::table
+        .filter(api_keys::name.eq(name))
+        .select(api_keys::id)
+        .first(connection)
+        .await
+        .optional()?;
+    match holder {
+        Some(holder) if Some(holder) != except => Err(taken("name", name, KIND)),
+        _ => Ok(()),
+    }
+}
+
+/// An imported key already stored would let one client pass under two names. The answer
+/// does not say under which: that would tell a caller which key it holds.
+async fn ensure_new_key(
+    connection: &mut AsyncPgConnection,
+    digest: &[u8],
+) -> Result<(), ServiceError> {
+    let stored: Option<Uuid> = api_keys::table
+        .filter(api_keys::key_sha256.eq(digest))
+        .select(api_keys::id)
+        .first(connection)
+        .await
+        .optional()?;
+    match stored {
+        Some(_) => Err(ServiceError::Conflict {
+            faults: vec![Fault::field("key", "this key is already stored")],
+        }),
+        None => Ok(()),
+    }
+}
