@@ -140,6 +140,7 @@ fn every_field() -> HubConfig {
                 name: "client".to_owned(),
                 key: Some("key".to_owned()),
                 key_sha256: Some("digest".to_owned()),
+                enabled: false,
             }],
         },
         providers: providers.collect(),

@@ -35,7 +35,7 @@ pub struct GeneralConfig {
     #[serde(default = "default_max_request_body_bytes")]
     pub max_request_body_bytes: u64,
     /// The keys clients must present as `Authorization: Bearer <key>`. Empty: the gateway
-    /// serves any client that reaches it.
+    /// serves any client that reaches it; with entries, only a client bearing an enabled one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub access_keys: Vec<AccessKeyConfig>,
 }
@@ -70,6 +70,18 @@ pub struct AccessKeyConfig {
     /// The SHA-256 digest of the key's UTF-8 bytes, in hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_sha256: Option<String>,
+    /// A disabled key is refused like an unknown one, but still counts as configured: a
+    /// gateway whose every key is disabled refuses every client rather than serving all.
+    #[serde(default = "enabled_by_default", skip_serializing_if = "is_true")]
+    pub enabled: bool,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 /// The fewest characters a key given in full may have: a key is compared by its SHA-256

@@ -38,7 +38,11 @@ pub(crate) fn assemble(
         .map(|row| layout.pipeline(row, rows, resolver))
         .collect();
 
-    let access_keys: Vec<Value> = enabled(&rows.api_keys, |row| row.enabled)
+    // Disabled keys too: a gateway whose every key is disabled must refuse every client,
+    // not fall back to serving all of them.
+    let access_keys: Vec<Value> = rows
+        .api_keys
+        .iter()
         .map(|row| layout.api_key(row))
         .collect();
 
@@ -164,12 +168,16 @@ impl Layout {
         json!({"name": row.name, "type": row.pipeline_type, "plugins": entries})
     }
 
-    /// An enabled key, by its digest: the gateway never learns the key itself.
+    /// A key, by its digest: the gateway never learns the key itself.
     fn api_key(&mut self, row: &ApiKeyRow) -> Value {
         self.origins
             .api_keys
             .push(resource(ResourceKind::ApiKey, row.id, &row.name));
-        json!({"name": row.name, "key_sha256": hex::encode(&row.key_sha256)})
+        json!({
+            "name": row.name,
+            "key_sha256": hex::encode(&row.key_sha256),
+            "enabled": row.enabled,
+        })
     }
 
     /// A settings column as an object, without the settings the resource's own fields give.

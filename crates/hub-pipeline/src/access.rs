@@ -19,16 +19,23 @@ use crate::error::GatewayError;
 
 type KeyDigest = [u8; 32];
 
-/// The keys a snapshot accepts, by name.
+/// The keys a snapshot knows, by name. A disabled key matches nothing, but keeps the
+/// gateway closed.
 #[derive(Default)]
 pub(crate) struct AccessKeys {
-    keys: Vec<(Arc<str>, KeyDigest)>,
+    keys: Vec<Known>,
+}
+
+struct Known {
+    name: Arc<str>,
+    digest: KeyDigest,
+    enabled: Choice,
 }
 
 /// The digests are not secret, but no log needs them either.
 impl std::fmt::Debug for AccessKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let names: Vec<&str> = self.keys.iter().map(|(name, _)| &**name).collect();
+        let names: Vec<&str> = self.keys.iter().map(|key| &*key.name).collect();
         f.debug_struct("AccessKeys").field("names", &names).finish()
     }
 }
@@ -51,14 +58,18 @@ impl AccessKeys {
                     (None, Some(hex_digest)) => decode_digest(hex_digest),
                     (None, None) => None,
                 };
-                let digest = digest.ok_or(AccessKeyError { index })?;
-                Ok((Arc::from(key.name.as_str()), digest))
+                Ok(Known {
+                    name: Arc::from(key.name.as_str()),
+                    digest: digest.ok_or(AccessKeyError { index })?,
+                    enabled: Choice::from(u8::from(key.enabled)),
+                })
             })
             .collect::<Result<_, _>>()?;
         Ok(AccessKeys { keys })
     }
 
-    /// Whether every client is served, with or without a key.
+    /// Whether every client is served, with or without a key: only when no key is
+    /// configured at all, enabled or not.
     pub(crate) fn is_open(&self) -> bool {
         self.keys.is_empty()
     }
@@ -75,8 +86,8 @@ impl AccessKeys {
 
         let mut found = Choice::from(0);
         let mut position = 0u32;
-        for (index, (_, digest)) in self.keys.iter().enumerate() {
-            let same = digest.ct_eq(&presented);
+        for (index, key) in self.keys.iter().enumerate() {
+            let same = key.digest.ct_eq(&presented) & key.enabled;
             position.conditional_assign(&(index as u32), same);
             found |= same;
         }
@@ -85,7 +96,7 @@ impl AccessKeys {
             Ok(self
                 .keys
                 .get(position as usize)
-                .map(|(name, _)| Arc::clone(name)))
+                .map(|key| Arc::clone(&key.name)))
         } else {
             Err(GatewayError::Unauthorized {
                 message: "The API key provided is not valid.",
@@ -121,6 +132,7 @@ mod tests {
     use super::*;
 
     const KEY: &str = "hub-test-key-0123456789abcdef0123456789";
+    const RETIRED: &str = "hub-retired-key-0123456789abcdef012345";
 
     fn keys() -> AccessKeys {
         let digest = hex::encode(digest_of(b"hub-second-key-0123456789abcdef012345"));
@@ -129,11 +141,19 @@ mod tests {
                 name: "first".to_owned(),
                 key: Some(KEY.to_owned()),
                 key_sha256: None,
+                enabled: true,
             },
             AccessKeyConfig {
                 name: "second".to_owned(),
                 key: None,
                 key_sha256: Some(digest.to_ascii_uppercase()),
+                enabled: true,
+            },
+            AccessKeyConfig {
+                name: "retired".to_owned(),
+                key: Some(RETIRED.to_owned()),
+                key_sha256: None,
+                enabled: false,
             },
         ])
         .unwrap()
@@ -175,10 +195,25 @@ mod tests {
             Some(&format!("Basic {KEY}")),
             Some(&format!("Bearer {KEY}x")),
             Some(&format!("Bearer {}", &KEY[..KEY.len() - 1])),
+            Some(&format!("Bearer {RETIRED}")),
         ] {
             let refusal = check(&keys, authorization).unwrap_err();
             assert!(!refusal.contains("hub-"), "{refusal}");
         }
+    }
+
+    #[test]
+    fn with_every_key_disabled_no_request_passes() {
+        let locked = AccessKeys::new(&[AccessKeyConfig {
+            name: "retired".to_owned(),
+            key: Some(RETIRED.to_owned()),
+            key_sha256: None,
+            enabled: false,
+        }])
+        .unwrap();
+        assert!(!locked.is_open());
+        assert!(check(&locked, None).is_err());
+        assert!(check(&locked, Some(&format!("Bearer {RETIRED}"))).is_err());
     }
 
     #[test]
@@ -194,6 +229,7 @@ mod tests {
             name: "bad".to_owned(),
             key: None,
             key_sha256: Some("abc".to_owned()),
+            enabled: true,
         }])
         .unwrap_err();
         assert_eq!(error.index, 0);

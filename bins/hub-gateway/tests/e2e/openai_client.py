@@ -2,8 +2,8 @@
 
 Reads HUB_BASE_URL (for example http://127.0.0.1:3000/v1), the model names to use
 (HUB_CHAT_MODEL, HUB_COMPLETION_MODEL, HUB_EMBEDDING_MODEL), HUB_MODELS (the ids
-/models must list, comma-separated) and HUB_CHECKS (which checks to run, comma-separated;
-all by default). Every emulator answers a chat with "Echo: <last user text>", so the same
+/models must list, comma-separated), HUB_API_KEY (the client's key) and HUB_CHECKS (which
+checks to run, comma-separated; all but `denied` by default). Every emulator answers a chat with "Echo: <last user text>", so the same
 checks hold whichever provider serves the model. Exits non-zero with the failing assertion
 on the first difference from what the client should see, and prints "ok" when all pass.
 """
@@ -15,7 +15,11 @@ from array import array
 import openai
 from openai import OpenAI
 
-client = OpenAI(base_url=os.environ["HUB_BASE_URL"], api_key="client-key", max_retries=0)
+client = OpenAI(
+    base_url=os.environ["HUB_BASE_URL"],
+    api_key=os.environ.get("HUB_API_KEY", "client-key"),
+    max_retries=0,
+)
 CHAT_MODEL = os.environ.get("HUB_CHAT_MODEL", "gpt-4o")
 COMPLETION_MODEL = os.environ.get("HUB_COMPLETION_MODEL", "gpt-3.5-turbo-instruct")
 EMBEDDING_MODEL = os.environ.get("HUB_EMBEDDING_MODEL", "text-embedding-3-small")
@@ -158,6 +162,19 @@ def check_errors():
         raise AssertionError("an unknown model must raise NotFoundError")
 
 
+def check_denied():
+    try:
+        client.chat.completions.create(
+            model=CHAT_MODEL, messages=[{"role": "user", "content": "x"}]
+        )
+    except openai.AuthenticationError as error:
+        assert error.status_code == 401, error
+        assert error.code == "invalid_api_key", error
+        assert error.type == "invalid_request_error", error
+    else:
+        raise AssertionError("a key the gateway does not hold must raise AuthenticationError")
+
+
 CHECKS = {
     "chat": check_chat,
     "stream": check_stream,
@@ -168,8 +185,10 @@ CHECKS = {
     "models": check_models,
     "errors": check_errors,
 }
+# Run only when asked for: every other check needs the gateway to let the client in.
+ON_REQUEST = {"denied": check_denied}
 selected = os.environ.get("HUB_CHECKS", ",".join(CHECKS)).split(",")
 for name in selected:
-    CHECKS[name]()
+    {**CHECKS, **ON_REQUEST}[name]()
     print(f"{name}: passed")
 print("ok")

@@ -2,6 +2,7 @@
 //! configurations, stopping gracefully, driven by the official `openai` Python client, and
 //! following a configuration database.
 
+mod access_keys;
 mod admin;
 mod anthropic;
 mod azure;

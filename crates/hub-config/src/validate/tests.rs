@@ -701,6 +701,7 @@ fn access_key(name: &str, key: Option<&str>, digest: Option<&str>) -> AccessKeyC
         name: name.to_owned(),
         key: key.map(str::to_owned),
         key_sha256: digest.map(str::to_owned),
+        enabled: true,
     }
 }
 

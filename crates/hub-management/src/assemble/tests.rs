@@ -232,7 +232,7 @@ fn api_key(n: u128, name: &str, digest: [u8; 32], enabled: bool) -> ApiKeyRow {
 }
 
 #[test]
-fn enabled_api_keys_become_access_keys_by_digest() {
+fn api_keys_become_access_keys_by_digest_disabled_ones_included() {
     let mut rows = rows();
     rows.api_keys = vec![
         api_key(4, "ci", [0xab; 32], true),
@@ -242,8 +242,8 @@ fn enabled_api_keys_become_access_keys_by_digest() {
     let config = check(&rows).unwrap();
 
     let keys = &config.general.access_keys;
-    assert_eq!(keys.len(), 1);
-    assert_eq!(keys[0].name, "ci");
+    let names: Vec<(&str, bool)> = keys.iter().map(|k| (k.name.as_str(), k.enabled)).collect();
+    assert_eq!(names, [("ci", true), ("retired", false)]);
     assert_eq!(keys[0].key, None);
     assert_eq!(
         keys[0].key_sha256.as_deref(),

@@ -6,6 +6,9 @@
 //! digest can neither be reversed nor searched, and a gateway can check it on every request
 //! for the cost of one hash. An imported key must be as long as a YAML file's, for the same
 //! reason.
+//!
+//! Gateways get every key, disabled ones too, so that disabling the last key closes them
+//! rather than opening them; for the same reason the last key cannot be deleted.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -216,6 +219,7 @@ impl Management {
                 lock_for_write(connection).await?;
                 let current = find(connection, id).await?;
                 precondition.check(KIND, current.version)?;
+                ensure_not_last(connection).await?;
 
                 diesel::delete(api_keys::table.find(id))
                     .execute(connection)
@@ -292,4 +296,21 @@ async fn ensure_new_key(
         }),
         None => Ok(()),
     }
+}
+
+/// Gateways without any key serve every client, so deleting the last key would open them
+/// to anyone: the opposite of what revoking a key means. Disabling it refuses it and keeps
+/// them closed.
+async fn ensure_not_last(connection: &mut AsyncPgConnection) -> Result<(), ServiceError> {
+    let stored: i64 = api_keys::table.count().get_result(connection).await?;
+    if stored > 1 {
+        return Ok(());
+    }
+    Err(ServiceError::Conflict {
+        faults: vec![Fault::field(
+            "",
+            "the last API key cannot be deleted: without keys, gateways serve every client. \
+             Disable it to refuse it, or create its replacement first",
+        )],
+    })
 }

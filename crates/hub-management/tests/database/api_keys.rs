@@ -1,6 +1,7 @@
 //! API keys through the management API: a key is shown once, when it is created, and stored
 //! only as its SHA-256 digest; reads show its prefix; gateways following the database
-//! accept it, and stop accepting it once it is disabled or deleted.
+//! accept it, and stop accepting it once it is disabled or deleted. The last key cannot be
+//! deleted, as that would open the gateways.
 
 use std::time::Duration;
 
@@ -22,8 +23,8 @@ fn key_of(created: &Value) -> String {
     created["key"].as_str().expect("the created key").to_owned()
 }
 
-/// The access keys a configuration holds, as (name, digest).
-fn access_keys(config: &HubConfig) -> Vec<(String, String)> {
+/// The access keys a configuration holds, as (name, digest, enabled).
+fn access_keys(config: &HubConfig) -> Vec<(String, String, bool)> {
     config
         .general
         .access_keys
@@ -31,7 +32,7 @@ fn access_keys(config: &HubConfig) -> Vec<(String, String)> {
         .map(|key| {
             assert_eq!(key.key, None, "a gateway gets digests only");
             let digest = key.key_sha256.clone().expect("a digest");
-            (key.name.clone(), digest)
+            (key.name.clone(), digest, key.enabled)
         })
         .collect()
 }
@@ -158,6 +159,12 @@ async fn an_update_renames_or_disables_and_never_changes_the_key() {
     let rekeyed = admin.put(&path, &json!({"key": IMPORTED})).await;
     assert_eq!(rekeyed.status, 422, "{}", rekeyed.text());
 
+    let last = admin.delete(&path).await;
+    assert_eq!(last.status, 409, "{}", last.text());
+    assert!(last.text().contains("last API key"), "{}", last.text());
+    admin
+        .create("api-keys", &json!({"name": "replacement"}))
+        .await;
     assert_eq!(admin.delete(&path).await.status, 204);
     assert_eq!(admin.get(&path).await.status, 404);
     admin.stop().await;
@@ -173,25 +180,30 @@ async fn gateways_follow_keys_created_disabled_and_deleted() {
     let created = admin.create("api-keys", &json!({"name": "ci"})).await;
     let digest = sha256_hex(&key_of(&created));
     let config = next(&mut configs, within).await;
-    assert_eq!(access_keys(&config), [("ci".to_owned(), digest.clone())]);
+    let ci = |enabled| ("ci".to_owned(), digest.clone(), enabled);
+    assert_eq!(access_keys(&config), [ci(true)]);
 
+    // Disabled, the key stays listed so that the gateway stays closed.
     let path = format!("/api-keys/{}", id(&created));
     assert_eq!(
         admin.put(&path, &json!({"enabled": false})).await.status,
         200
     );
-    assert_eq!(access_keys(&next(&mut configs, within).await), []);
+    assert_eq!(access_keys(&next(&mut configs, within).await), [ci(false)]);
 
     assert_eq!(
         admin.put(&path, &json!({"enabled": true})).await.status,
         200
     );
+    assert_eq!(access_keys(&next(&mut configs, within).await), [ci(true)]);
+
+    let spare = admin.create("api-keys", &json!({"name": "spare"})).await;
+    let spare = ("spare".to_owned(), sha256_hex(&key_of(&spare)), true);
     assert_eq!(
         access_keys(&next(&mut configs, within).await),
-        [("ci".to_owned(), digest)]
+        [ci(true), spare.clone()]
     );
-
     assert_eq!(admin.delete(&path).await.status, 204);
-    assert_eq!(access_keys(&next(&mut configs, within).await), []);
+    assert_eq!(access_keys(&next(&mut configs, within).await), [spare]);
     admin.stop().await;
 }

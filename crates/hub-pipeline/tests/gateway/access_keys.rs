@@ -1,6 +1,7 @@
 //! Client access keys over real sockets: without the right `Authorization: Bearer` an API
-//! request is refused as OpenAI refuses it, probes stay open, a key removed by a reload stops
-//! working at once, and no provider ever sees the client's key.
+//! request is refused as OpenAI refuses it, probes stay open, a key removed or disabled by a
+//! reload stops working at once (and disabling every key closes the gateway, not opens it),
+//! and no provider ever sees the client's key.
 
 use http::{Method, StatusCode};
 use hub_testkit::{
@@ -116,7 +117,7 @@ async fn probes_stay_open_and_every_other_path_needs_a_key() {
 }
 
 #[tokio::test]
-async fn a_key_removed_by_a_reload_stops_working_at_once() {
+async fn a_key_removed_or_disabled_by_a_reload_stops_working_at_once() {
     let hub = Harness::start_with(MockConfig::default(), with_keys).await;
     assert_eq!(
         chat_as(&hub, Some(&bearer(CI_KEY))).await.status,
@@ -132,6 +133,14 @@ async fn a_key_removed_by_a_reload_stops_working_at_once() {
     assert_refused(&chat_as(&hub, Some(&bearer(CI_KEY))).await, CI_KEY);
     let team = chat_as(&hub, Some(&bearer(TEAM_KEY))).await;
     assert_eq!(team.status, StatusCode::OK);
+
+    hub.gateway.reload(snapshot(&hub.mock, |config| {
+        config["general"] = json!({"access_keys": [
+            {"name": "team", "key_sha256": TEAM_KEY_SHA256, "enabled": false}
+        ]});
+    }));
+    assert_refused(&chat_as(&hub, Some(&bearer(TEAM_KEY))).await, TEAM_KEY);
+    assert_refused(&chat_as(&hub, None).await, "");
 
     hub.gateway.reload(snapshot(&hub.mock, |_| {}));
     assert_eq!(chat_as(&hub, None).await.status, StatusCode::OK);
