@@ -1,8 +1,9 @@
 //! Loads and validates Hub's configuration.
 //!
 //! A YAML file (or text) is parsed through figment, `${NAME}` references in its string values
-//! are replaced from an [`Environment`], variables such as `TRACE_CONTENT_ENABLED` override
-//! what the file says, and the result is checked as a whole by [`validate`]. Database mode
+//! are replaced from an [`Environment`], variables such as `TRACE_CONTENT_ENABLED` and
+//! `HUB_MAX_CONNECTIONS` override what the file says, and the result is checked as a whole by
+//! [`validate`]. Database mode
 //! hands [`load_value`] the configuration it assembles from its tables, in the file's shape,
 //! so both are read and checked by the same code. A refused configuration comes
 //! back as a [`ConfigError`] listing every fault with its path.
@@ -44,6 +45,7 @@
 mod environment;
 mod error;
 mod expand;
+mod limits;
 mod load;
 mod validate;
 mod yaml;

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::environment::Environment;
 use crate::error::{ConfigError, Fault, field, one_of};
 use crate::expand::expand_tree;
+use crate::limits;
 use crate::validate::validate;
 use crate::yaml::Yaml;
 
@@ -45,8 +46,9 @@ pub fn load_value(
     value: &serde_json::Value,
     env: &dyn Environment,
 ) -> Result<HubConfig, ConfigError> {
-    let trace_content = trace_content_override(env)?;
-    let config = extract(value, trace_content)?;
+    let (overrides, faults) = Overrides::from_env(env);
+    ConfigError::check(faults)?;
+    let config = extract(value, &overrides)?;
     validate(&config)?;
     Ok(config)
 }
@@ -56,14 +58,12 @@ fn load_text(text: &str, origin: &str, env: &dyn Environment) -> Result<HubConfi
     let mut tree = parse(text, origin)?;
 
     let mut faults = expand_tree(&mut tree, env);
-    let trace_content = trace_content_override(env).unwrap_or_else(|fault| {
-        faults.push(fault);
-        None
-    });
+    let (overrides, override_faults) = Overrides::from_env(env);
+    faults.extend(override_faults);
 
     // A reference that could not be expanded stays as written, so the rest of the file can
     // still be read and checked: the operator learns of every fault in one pass.
-    let checked = extract(tree, trace_content).and_then(|config| {
+    let checked = extract(tree, &overrides).and_then(|config| {
         validate(&config)?;
         Ok(config)
     });
@@ -78,6 +78,29 @@ fn load_text(text: &str, origin: &str, env: &dyn Environment) -> Result<HubConfi
 
 fn parse(text: &str, origin: &str) -> Result<Dict, Fault> {
     Yaml::from_str(text).map_err(|error| Fault::new(origin, format!("invalid YAML: {error}")))
+}
+
+/// What environment variables set over the file: `TRACE_CONTENT_ENABLED`, and the limits'
+/// `HUB_*` variables.
+struct Overrides {
+    trace_content: Option<bool>,
+    limits: Vec<(String, u64)>,
+}
+
+impl Overrides {
+    /// The overrides `env` sets, and a fault for each variable it sets wrongly.
+    fn from_env(env: &dyn Environment) -> (Overrides, Vec<Fault>) {
+        let (limits, mut faults) = limits::overrides(env);
+        let trace_content = trace_content_override(env).unwrap_or_else(|fault| {
+            faults.push(fault);
+            None
+        });
+        let overrides = Overrides {
+            trace_content,
+            limits,
+        };
+        (overrides, faults)
+    }
 }
 
 /// `TRACE_CONTENT_ENABLED`, when set, wins over `general.trace_content_enabled`.
@@ -97,11 +120,14 @@ fn parse_flag(raw: &str) -> Result<Option<bool>, String> {
     }
 }
 
-fn extract(tree: impl Serialize, trace_content: Option<bool>) -> Result<HubConfig, ConfigError> {
+fn extract(tree: impl Serialize, overrides: &Overrides) -> Result<HubConfig, ConfigError> {
     let mut figment = Figment::from(Serialized::defaults(tree));
-    if let Some(enabled) = trace_content {
+    if let Some(enabled) = overrides.trace_content {
         let setting = Serialized::default("general.trace_content_enabled", enabled);
         figment = figment.merge(setting);
+    }
+    for (path, value) in &overrides.limits {
+        figment = figment.merge(Serialized::default(path, value));
     }
 
     figment

@@ -11,6 +11,7 @@ use hub_core::config::{
 };
 
 use crate::error::{ConfigError, Fault, field, index, one_of};
+use crate::limits;
 
 mod access_keys;
 
@@ -59,9 +60,7 @@ impl Faults {
 }
 
 fn check_general(general: &GeneralConfig, faults: &mut Faults) {
-    if general.max_request_body_bytes == 0 {
-        faults.add("general.max_request_body_bytes", "must be greater than 0");
-    }
+    limits::check(general, &mut faults.0);
     access_keys::check_access_keys(&general.access_keys, faults);
 }
 

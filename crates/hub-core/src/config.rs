@@ -23,29 +23,69 @@ pub struct HubConfig {
     pub pipelines: Vec<PipelineConfig>,
 }
 
-/// Settings that apply to the whole gateway.
+/// Settings that apply to the whole gateway: content tracing, and the limits that keep one
+/// client from taking it down. Every limit has a default generous enough for real LLM
+/// traffic; `docs/configuration.md` says why each is safe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct GeneralConfig {
     /// Whether prompts and completions may be recorded in traces. Off by default: content
     /// leaves the gateway only when an operator asks for it.
-    #[serde(default)]
     pub trace_content_enabled: bool,
     /// The largest request body the gateway reads; a larger one is refused with 413.
-    #[serde(default = "default_max_request_body_bytes")]
     pub max_request_body_bytes: u64,
     /// The keys clients must present as `Authorization: Bearer <key>`. Empty: the gateway
     /// serves any client that reaches it; with entries, only a client bearing an enabled one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub access_keys: Vec<AccessKeyConfig>,
+    /// The largest request head (request line and headers) a connection reads; a larger one
+    /// is refused with 431.
+    pub max_header_bytes: u64,
+    /// The most header fields an HTTP/1.1 request may carry; more are refused with 431.
+    pub max_headers: u32,
+    /// The most messages a chat request may hold; more are refused with 400.
+    pub max_messages: u32,
+    /// The most items an embeddings `input` or a completions `prompt` list may hold; more
+    /// are refused with 400.
+    pub max_input_items: u32,
+    /// The most client connections open at once; a connection beyond is closed at once.
+    pub max_connections: u32,
+    /// The most requests served at once, streams until their end; one beyond is refused
+    /// with 503 at once. Health and metrics requests do not count.
+    pub max_concurrent_requests: u32,
+    /// How long a client may take to send a request's head; the connection is then closed.
+    pub header_read_timeout_ms: u64,
+    /// How long a client may take to send a request's body, from its head on; 408 after.
+    pub request_body_timeout_ms: u64,
+    /// How long a connection may stay open with no request in flight.
+    pub idle_timeout_ms: u64,
+    /// The most streams an HTTP/2 client may open at once on one connection.
+    pub http2_max_concurrent_streams: u32,
 }
 
 /// 32 MiB: room for several base64 images in one chat request.
 pub const DEFAULT_MAX_REQUEST_BODY_BYTES: u64 = 32 * 1024 * 1024;
-
-fn default_max_request_body_bytes() -> u64 {
-    DEFAULT_MAX_REQUEST_BODY_BYTES
-}
+/// 64 KiB: four times what most servers accept, room for large tokens and trace baggage.
+pub const DEFAULT_MAX_HEADER_BYTES: u64 = 64 * 1024;
+/// 100: hyper's own default; an SDK sends about fifteen.
+pub const DEFAULT_MAX_HEADERS: u32 = 100;
+/// 10,000: more than a conversation that fits any model's context window holds.
+pub const DEFAULT_MAX_MESSAGES: u32 = 10_000;
+/// 2,048: the most inputs OpenAI's embeddings endpoint takes in one request.
+pub const DEFAULT_MAX_INPUT_ITEMS: u32 = 2_048;
+/// 4,096: many idle keep-alive connections from client pools, within a raised `nofile` limit.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 4_096;
+/// 2,048: twice the 1,000 open streams the gateway is measured with.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: u32 = 2_048;
+/// 75 s: above the 60 s idle timeout of common load balancers, which matters because an idle
+/// HTTP/1.1 connection waits for its next request head under this timeout.
+pub const DEFAULT_HEADER_READ_TIMEOUT_MS: u64 = 75_000;
+/// 60 s: a full 32 MiB body at about 4.5 Mbit/s.
+pub const DEFAULT_REQUEST_BODY_TIMEOUT_MS: u64 = 60_000;
+/// 75 s: above the 60 s idle timeout of common load balancers, so they close first.
+pub const DEFAULT_IDLE_TIMEOUT_MS: u64 = 75_000;
+/// 200: hyper's own default, and the order of most servers'.
+pub const DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS: u32 = 200;
 
 impl Default for GeneralConfig {
     fn default() -> Self {
@@ -53,6 +93,16 @@ impl Default for GeneralConfig {
             trace_content_enabled: false,
             max_request_body_bytes: DEFAULT_MAX_REQUEST_BODY_BYTES,
             access_keys: Vec::new(),
+            max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
+            max_headers: DEFAULT_MAX_HEADERS,
+            max_messages: DEFAULT_MAX_MESSAGES,
+            max_input_items: DEFAULT_MAX_INPUT_ITEMS,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+            header_read_timeout_ms: DEFAULT_HEADER_READ_TIMEOUT_MS,
+            request_body_timeout_ms: DEFAULT_REQUEST_BODY_TIMEOUT_MS,
+            idle_timeout_ms: DEFAULT_IDLE_TIMEOUT_MS,
+            http2_max_concurrent_streams: DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS,
         }
     }
 }

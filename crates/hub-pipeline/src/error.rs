@@ -32,6 +32,12 @@ pub enum GatewayError {
         param: Option<String>,
         code: Option<&'static str>,
     },
+    /// The client did not send its whole body within the configured time.
+    #[error("the request body did not arrive within {timeout_ms} ms")]
+    RequestTimeout { timeout_ms: u128 },
+    /// As many requests as the gateway serves at once are in flight.
+    #[error("the gateway is serving as many requests as it allows at once; retry shortly")]
+    Overloaded,
     /// The client went away while its body was being read.
     #[error("could not read the request body: {0}")]
     BodyRead(String),
@@ -49,6 +55,8 @@ impl GatewayError {
             GatewayError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             GatewayError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             GatewayError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            GatewayError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            GatewayError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             GatewayError::BadRequest { .. } | GatewayError::BodyRead(_) => StatusCode::BAD_REQUEST,
             GatewayError::Provider(error) => {
                 StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY)
@@ -74,6 +82,12 @@ impl GatewayError {
             }
             GatewayError::PayloadTooLarge { .. } => {
                 ErrorBody::new("invalid_request_error", message).with_code("request_too_large")
+            }
+            GatewayError::RequestTimeout { .. } => {
+                ErrorBody::new("invalid_request_error", message).with_code("request_timeout")
+            }
+            GatewayError::Overloaded => {
+                ErrorBody::new("server_error", message).with_code("overloaded")
             }
             GatewayError::BadRequest { param, code, .. } => {
                 let mut body = ErrorBody::new("invalid_request_error", message);
@@ -104,6 +118,10 @@ impl GatewayError {
             }
             GatewayError::MethodNotAllowed { allow } => {
                 headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+            }
+            // A slot frees as soon as any request in flight ends.
+            GatewayError::Overloaded => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             // 529 is Anthropic's "overloaded", which it sends with a delay like a 503.
             GatewayError::Provider(hub_core::Error::UpstreamStatus {

@@ -25,9 +25,10 @@ use tower::{Service, ServiceExt};
 use tracing::Instrument;
 
 use crate::error::GatewayError;
+use crate::limits::ConnectionLimits;
 use crate::operation::{Operation, OperationResponse, Output};
 use crate::pipeline::Pipeline;
-use crate::request::{Prepared, prepare, read_json_body};
+use crate::request::{Prepared, prepare, read_body_within};
 use crate::routes::{Route, route, unknown_route};
 use crate::snapshot::{PipelineChoiceError, Snapshot};
 use crate::stream::sse_body;
@@ -68,6 +69,11 @@ impl Gateway {
     /// snapshot they started with.
     pub fn reload(&self, snapshot: Snapshot) {
         self.snapshot.store(Arc::new(snapshot));
+    }
+
+    /// The connection limits of the snapshot served now.
+    pub(crate) fn connection_limits(&self) -> ConnectionLimits {
+        self.snapshot.load().connections
     }
 }
 
@@ -194,8 +200,8 @@ where
 {
     let (parts, body) = request.into_parts();
     let prepared = async {
-        let body = read_json_body(&parts.headers, body, snapshot.max_request_body_bytes).await?;
-        prepare(operation, &body)
+        let body = read_body_within(&parts.headers, body, &snapshot.requests).await?;
+        prepare(operation, &body, &snapshot.requests)
     };
     let prepared = match prepared.await {
         Ok(prepared) => prepared,

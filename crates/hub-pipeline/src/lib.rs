@@ -11,6 +11,7 @@
 mod access;
 mod error;
 mod gateway;
+mod limits;
 mod operation;
 mod pipeline;
 mod plugins;

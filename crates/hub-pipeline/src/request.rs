@@ -1,24 +1,43 @@
-//! Reading a client's request: content type, size limit, JSON into Hub's types, and the
-//! checks and adjustments made before it enters a pipeline.
+//! Reading a client's request: content type, size limit and deadline, JSON into Hub's
+//! types, and the checks and adjustments made before it enters a pipeline.
 
 use bytes::Bytes;
 use http::{HeaderMap, header};
 use http_body::Body;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hub_core::chat::{ChatCompletionRequest, StreamOptions};
-use hub_core::completion::CompletionRequest;
+use hub_core::completion::{CompletionRequest, Prompt};
 use hub_core::embeddings::{EmbeddingsRequest, EncodingFormat};
 use serde::de::DeserializeOwned;
 
 use crate::error::GatewayError;
+use crate::limits::RequestLimits;
 use crate::operation::{Operation, OperationRequest};
 
-/// Reads a JSON body of at most `limit` bytes.
-pub(crate) async fn read_json_body<B>(
+/// Reads a JSON body within the size limit and the time limit of `limits`.
+///
+/// Nothing is allocated from the declared length: chunks are kept as they arrive, so a client
+/// that announces a large body and sends little costs only what it sent, and only until the
+/// deadline.
+pub(crate) async fn read_body_within<B>(
     headers: &HeaderMap,
     body: B,
-    limit: u64,
+    limits: &RequestLimits,
 ) -> Result<Bytes, GatewayError>
+where
+    B: Body,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let read = read_json_body(headers, body, limits.max_body_bytes);
+    tokio::time::timeout(limits.body_timeout, read)
+        .await
+        .map_err(|_| GatewayError::RequestTimeout {
+            timeout_ms: limits.body_timeout.as_millis(),
+        })?
+}
+
+/// Reads a JSON body of at most `limit` bytes.
+async fn read_json_body<B>(headers: &HeaderMap, body: B, limit: u64) -> Result<Bytes, GatewayError>
 where
     B: Body,
     B::Error: std::error::Error + Send + Sync + 'static,
@@ -84,11 +103,15 @@ pub(crate) struct Prepared {
     pub(crate) encoding: EncodingFormat,
 }
 
-pub(crate) fn prepare(operation: Operation, body: &[u8]) -> Result<Prepared, GatewayError> {
+pub(crate) fn prepare(
+    operation: Operation,
+    body: &[u8],
+    limits: &RequestLimits,
+) -> Result<Prepared, GatewayError> {
     match operation {
         Operation::Chat => {
             let mut request: ChatCompletionRequest = decode(body)?;
-            check_chat(&request)?;
+            check_chat(&request, limits)?;
             let client_wants_usage =
                 ask_for_usage(request.is_stream(), &mut request.stream_options);
             Ok(Prepared {
@@ -100,6 +123,11 @@ pub(crate) fn prepare(operation: Operation, body: &[u8]) -> Result<Prepared, Gat
         Operation::Completion => {
             let mut request: CompletionRequest = decode(body)?;
             require_model(&request.model)?;
+            check_length(
+                "prompt",
+                prompt_items(&request.prompt),
+                limits.max_input_items,
+            )?;
             let client_wants_usage =
                 ask_for_usage(request.is_stream(), &mut request.stream_options);
             Ok(Prepared {
@@ -111,6 +139,11 @@ pub(crate) fn prepare(operation: Operation, body: &[u8]) -> Result<Prepared, Gat
         Operation::Embeddings => {
             let request: EmbeddingsRequest = decode(body)?;
             require_model(&request.model)?;
+            check_length(
+                "input",
+                prompt_items(&request.input),
+                limits.max_input_items,
+            )?;
             Ok(Prepared {
                 encoding: request.encoding_format.unwrap_or_default(),
                 request: OperationRequest::Embeddings(request),
@@ -120,7 +153,7 @@ pub(crate) fn prepare(operation: Operation, body: &[u8]) -> Result<Prepared, Gat
     }
 }
 
-fn check_chat(request: &ChatCompletionRequest) -> Result<(), GatewayError> {
+fn check_chat(request: &ChatCompletionRequest, limits: &RequestLimits) -> Result<(), GatewayError> {
     require_model(&request.model)?;
     if request.messages.is_empty() {
         return Err(bad_param(
@@ -128,7 +161,31 @@ fn check_chat(request: &ChatCompletionRequest) -> Result<(), GatewayError> {
             "messages",
         ));
     }
-    Ok(())
+    check_length("messages", request.messages.len(), limits.max_messages)
+}
+
+/// Each item of a list input is a unit of upstream work (an embedding, a completion), so its
+/// length is bounded apart from the body's size.
+fn check_length(param: &str, length: usize, max: usize) -> Result<(), GatewayError> {
+    if length <= max {
+        return Ok(());
+    }
+    Err(GatewayError::BadRequest {
+        message: format!(
+            "'{param}' holds {length} items; this gateway accepts at most {max} in one request."
+        ),
+        param: Some(param.to_owned()),
+        code: Some("array_above_max_length"),
+    })
+}
+
+/// How many inputs a prompt holds: a text or one token list is one.
+fn prompt_items(prompt: &Prompt) -> usize {
+    match prompt {
+        Prompt::Text(_) | Prompt::Tokens(_) => 1,
+        Prompt::Texts(texts) => texts.len(),
+        Prompt::TokenLists(lists) => lists.len(),
+    }
 }
 
 fn require_model(model: &str) -> Result<(), GatewayError> {

@@ -60,6 +60,12 @@ pub(crate) fn route(method: &Method, path: &str) -> Result<Route, GatewayError> 
     }
 }
 
+/// Whether `path` is a probe (`/health`, `/metrics`): answered even when the gateway is
+/// serving as many requests as it allows.
+pub(crate) fn is_probe(path: &str) -> bool {
+    matches!(path.trim_end_matches('/'), "/health" | "/metrics")
+}
+
 fn allow(method: &Method, expected: &Method, allow: &'static str) -> Result<(), GatewayError> {
     if method == expected {
         Ok(())

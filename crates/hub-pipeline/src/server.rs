@@ -1,40 +1,77 @@
-//! Serving the gateway on a listener, and stopping without dropping a request.
+//! Serving the gateway on a listener within the connection limits, and stopping without
+//! dropping a request.
+//!
+//! Every limit here bounds what a client can hold without sending useful work: connections
+//! beyond `max_connections` are closed as soon as they are accepted, requests beyond
+//! `max_concurrent_requests` are answered 503 at once, a request head must arrive within
+//! `header_read_timeout_ms`, and a connection with nothing in flight closes after
+//! `idle_timeout_ms`. Nothing waits in a queue of the gateway's own.
+
+mod admission;
+mod connection;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
 
 use crate::Gateway;
+use crate::limits::ConnectionLimits;
 use crate::telemetry::metrics;
+
+use admission::Admission;
+use connection::Activity;
+
+/// hyper parses up to this many headers on the stack; setting any other number moves them to
+/// the heap for every request, so the builder is told only when the limit differs.
+const HYPER_DEFAULT_MAX_HEADERS: usize = 100;
+/// How often an HTTP/2 connection is pinged, and how long the answer may take before the
+/// connection counts as dead: a peer that vanished without a FIN is found within a minute.
+const HTTP2_KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(30);
+const HTTP2_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Serves `gateway` on `listener` over HTTP/1.1 and HTTP/2 until `shutdown` completes, then
 /// stops accepting and waits for in-flight requests and streams to finish.
+///
+/// The connection limits are those of the configuration `gateway` serves when this starts;
+/// a later reload does not change them.
 pub async fn serve(listener: TcpListener, gateway: Gateway, shutdown: impl Future<Output = ()>) {
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let graceful = GracefulShutdown::new();
+    let limits = gateway.connection_limits();
+    let builder = builder(&limits);
+    let open = Arc::new(Semaphore::new(limits.max_connections));
+    let in_flight = Arc::new(Semaphore::new(limits.max_concurrent_requests));
+    let (closing, closing_seen) = watch::channel(false);
     tokio::pin!(shutdown);
 
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    // Closed at once when the limit is reached: a client learns it now, and
+                    // retries elsewhere or later, rather than waiting in a queue.
+                    let Ok(slot) = Arc::clone(&open).try_acquire_owned() else {
+                        metrics::refused("max_connections");
+                        tracing::debug!(%peer, "connection closed: max_connections reached");
+                        continue;
+                    };
                     if let Err(error) = stream.set_nodelay(true) {
                         tracing::debug!(%error, %peer, "could not disable Nagle's algorithm");
                     }
-                    let service = TowerToHyperService::new(gateway.clone());
-                    let connection = builder.serve_connection(TokioIo::new(stream), service);
-                    let connection = graceful.watch(connection.into_owned());
-                    metrics::connections(1.0);
+                    let activity = Activity::default();
+                    let service = Admission::new(gateway.clone(), Arc::clone(&in_flight), &activity);
+                    let connection = connection::Watched {
+                        connection: connection::serve(&builder, stream, service),
+                        activity,
+                        idle_timeout: limits.idle_timeout,
+                        closing: closing_seen.clone(),
+                    };
                     tokio::spawn(async move {
-                        if let Err(error) = connection.await {
-                            tracing::debug!(%error, %peer, "connection ended with an error");
-                        }
-                        metrics::connections(-1.0);
+                        connection.run(peer).await;
+                        drop(slot);
                     });
                 }
                 Err(error) => {
@@ -49,5 +86,33 @@ pub async fn serve(listener: TcpListener, gateway: Gateway, shutdown: impl Futur
 
     drop(listener);
     tracing::info!("stopped accepting connections; waiting for in-flight requests");
-    graceful.shutdown().await;
+    drop(closing_seen);
+    // No receiver listens any more when it fails, and then nothing is left to wait for.
+    let _ = closing.send(true);
+    closing.closed().await;
+}
+
+/// hyper's HTTP/1.1 and HTTP/2 settings from the limits.
+fn builder(limits: &ConnectionLimits) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    let mut http1 = builder.http1();
+    // The read buffer holds the request head whole before it is parsed, so its bound is the
+    // head's; it also bounds what is buffered for a client that reads its answer slowly.
+    http1
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(limits.max_header_bytes);
+    if limits.max_headers != HYPER_DEFAULT_MAX_HEADERS {
+        http1.max_headers(limits.max_headers);
+    }
+
+    let max_header_list = u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(max_header_list)
+        .max_concurrent_streams(limits.http2_max_concurrent_streams)
+        .keep_alive_interval(HTTP2_KEEP_ALIVE_INTERVAL)
+        .keep_alive_timeout(HTTP2_KEEP_ALIVE_TIMEOUT);
+    builder
 }

@@ -9,6 +9,7 @@ use hub_core::Provider;
 use hub_core::config::{HubConfig, ModelConfig, PipelineType};
 
 use crate::access::{AccessKeyError, AccessKeys};
+use crate::limits::{ConnectionLimits, RequestLimits};
 use crate::pipeline::{self, Pipeline};
 use crate::plugins::model_router::ModelHealth;
 
@@ -46,8 +47,10 @@ pub enum BuildError {
 #[derive(Debug)]
 pub struct Snapshot {
     pub(crate) pipelines: Vec<Pipeline>,
-    pub(crate) max_request_body_bytes: u64,
     pub(crate) access_keys: AccessKeys,
+    pub(crate) requests: RequestLimits,
+    /// Read by [`crate::serve`] when it starts; later snapshots' are not used.
+    pub(crate) connections: ConnectionLimits,
     /// When the snapshot was built, in Unix seconds: the `created` of listed models.
     pub(crate) created: u64,
 }
@@ -77,8 +80,9 @@ impl Snapshot {
             .map_or(0, |elapsed| elapsed.as_secs());
         Ok(Snapshot {
             pipelines,
-            max_request_body_bytes: config.general.max_request_body_bytes,
             access_keys,
+            requests: RequestLimits::from(&config.general),
+            connections: ConnectionLimits::from(&config.general),
             created,
         })
     }

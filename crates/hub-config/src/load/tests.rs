@@ -211,6 +211,67 @@ fn an_empty_trace_content_enabled_leaves_the_file_alone() {
 }
 
 #[test]
+fn limit_variables_override_the_file() {
+    let yaml = MINIMAL.replace(
+        "trace_content_enabled: false",
+        "trace_content_enabled: false\n  max_connections: 10\n  max_messages: 20",
+    );
+    let environment = env(&[
+        ("OPENAI_API_KEY", "k"),
+        ("HUB_MAX_CONNECTIONS", " 500 "),
+        ("HUB_IDLE_TIMEOUT_MS", "1500"),
+        ("HUB_MAX_HEADERS", ""),
+    ]);
+
+    let general = load_str(&yaml, &environment).unwrap().general;
+
+    assert_eq!(general.max_connections, 500);
+    assert_eq!(general.idle_timeout_ms, 1500);
+    assert_eq!(
+        general.max_messages, 20,
+        "the file's value where no variable is set"
+    );
+    assert_eq!(
+        general.max_headers,
+        hub_core::config::DEFAULT_MAX_HEADERS,
+        "an empty variable is unset"
+    );
+}
+
+#[test]
+fn limit_variables_apply_to_database_values() {
+    let value = serde_json::json!({"providers": [], "models": [], "pipelines": []});
+    let environment = env(&[("HUB_MAX_CONCURRENT_REQUESTS", "7")]);
+
+    let config = load_value(&value, &environment).unwrap();
+
+    assert_eq!(config.general.max_concurrent_requests, 7);
+}
+
+#[test]
+fn bad_limit_variables_are_faults_at_their_names() {
+    let environment = env(&[
+        ("OPENAI_API_KEY", "k"),
+        ("HUB_MAX_CONNECTIONS", "0"),
+        ("HUB_MAX_HEADER_BYTES", "lots"),
+        ("HUB_REQUEST_BODY_TIMEOUT_MS", "-5"),
+    ]);
+
+    assert_eq!(
+        fault_lines(load_str(MINIMAL, &environment)),
+        [
+            r#"HUB_MAX_HEADER_BYTES: expected a whole number, found "lots""#,
+            "HUB_MAX_CONNECTIONS: must be between 1 and 1000000",
+            r#"HUB_REQUEST_BODY_TIMEOUT_MS: expected a whole number, found "-5""#,
+        ]
+    );
+    assert_eq!(
+        fault_lines(load_value(&serde_json::json!({}), &environment)).len(),
+        3
+    );
+}
+
+#[test]
 fn a_bad_trace_content_enabled_is_a_fault() {
     let environment = env(&[("TRACE_CONTENT_ENABLED", "yes")]);
 

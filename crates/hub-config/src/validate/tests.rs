@@ -158,14 +158,37 @@ fn model_fields_are_the_serialized_ones() {
 }
 
 #[test]
-fn a_body_limit_of_zero_is_a_fault() {
+fn limits_of_zero_or_past_their_bounds_are_faults() {
     let mut config = valid();
     config.general.max_request_body_bytes = 0;
+    config.general.max_header_bytes = 4096;
+    config.general.max_connections = 0;
+    config.general.idle_timeout_ms = u64::MAX;
 
     assert_eq!(
         fault_lines(&config),
-        ["general.max_request_body_bytes: must be greater than 0"]
+        [
+            "general.max_request_body_bytes: must be between 1 and 1073741824",
+            "general.max_header_bytes: must be between 8192 and 16777216",
+            "general.max_connections: must be between 1 and 1000000",
+            "general.idle_timeout_ms: must be between 100 and 86400000",
+        ]
     );
+}
+
+#[test]
+fn the_default_limits_are_valid() {
+    let config = valid();
+
+    assert_eq!(
+        config.general,
+        hub_core::config::GeneralConfig {
+            trace_content_enabled: config.general.trace_content_enabled,
+            max_request_body_bytes: config.general.max_request_body_bytes,
+            ..Default::default()
+        }
+    );
+    assert!(fault_lines(&config).is_empty());
 }
 
 #[test]
@@ -658,7 +681,7 @@ fn every_fault_is_reported_together() {
 
     assert_eq!(
         error.to_string(),
-        "general.max_request_body_bytes: must be greater than 0\n\
+        "general.max_request_body_bytes: must be between 1 and 1073741824\n\
          providers[0].organisation_id: unknown field for provider type openai; expected one of \
          `key`, `type`, `api_key`, `base_url`, `connect_timeout_ms`, `timeout_ms`, \
          `organization_id` or `project_id`\n\

@@ -18,6 +18,8 @@ pub(crate) const REQUEST_DURATION: &str = "hub_request_duration_seconds";
 pub(crate) const IN_FLIGHT: &str = "hub_requests_in_flight";
 /// Client connections open.
 pub(crate) const OPEN_CONNECTIONS: &str = "hub_open_connections";
+/// Connections closed and requests refused because a limit was reached, by limit.
+pub(crate) const REFUSED: &str = "hub_refused_total";
 /// Time the gateway itself spent on a request: until the answer was ready to send, less
 /// the time spent waiting on upstreams, in seconds.
 pub(crate) const OVERHEAD: &str = "hub_gateway_overhead_seconds";
@@ -104,6 +106,10 @@ fn describe() {
     );
     describe_gauge!(IN_FLIGHT, "Requests being served, streams until their end.");
     describe_gauge!(OPEN_CONNECTIONS, "Client connections open.");
+    describe_counter!(
+        REFUSED,
+        "Connections closed and requests refused at a limit, by limit."
+    );
     describe_histogram!(
         OVERHEAD,
         Unit::Seconds,
@@ -319,4 +325,10 @@ impl Drop for Meter {
         request_finished(&self.labels, self.status, self.started.elapsed());
         in_flight(-1.0);
     }
+}
+
+/// Counts a connection or request refused because `limit`, the name of a `general` setting,
+/// was reached.
+pub(crate) fn refused(limit: &'static str) {
+    counter!(REFUSED, "limit" => limit).increment(1);
 }
