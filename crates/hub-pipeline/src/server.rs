@@ -3,20 +3,22 @@
 //!
 //! Every limit here bounds what a client can hold without sending useful work: connections
 //! beyond `max_connections` are closed as soon as they are accepted, requests beyond
-//! `max_concurrent_requests` are answered 503 at once, a request head must arrive within
-//! `header_read_timeout_ms`, and a connection with nothing in flight closes after
-//! `idle_timeout_ms`. Nothing waits in a queue of the gateway's own.
+//! `max_concurrent_requests` are answered 503 at once, an HTTP/1.1 request head must arrive
+//! within `header_read_timeout_ms`, and a connection with nothing in flight (an HTTP/2 head
+//! still arriving included) closes after `idle_timeout_ms`. Nothing waits in a queue of the
+//! gateway's own.
 
 mod admission;
 mod connection;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
 use crate::Gateway;
@@ -41,39 +43,21 @@ const HTTP2_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(20);
 /// a later reload does not change them.
 pub async fn serve(listener: TcpListener, gateway: Gateway, shutdown: impl Future<Output = ()>) {
     let limits = gateway.connection_limits();
-    let builder = builder(&limits);
-    let open = Arc::new(Semaphore::new(limits.max_connections));
-    let in_flight = Arc::new(Semaphore::new(limits.max_concurrent_requests));
     let (closing, closing_seen) = watch::channel(false);
+    let server = Server {
+        builder: builder(&limits),
+        open: Arc::new(Semaphore::new(limits.max_connections)),
+        in_flight: Arc::new(Semaphore::new(limits.max_concurrent_requests)),
+        idle_timeout: limits.idle_timeout,
+        closing: closing_seen,
+        gateway,
+    };
     tokio::pin!(shutdown);
 
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    // Closed at once when the limit is reached: a client learns it now, and
-                    // retries elsewhere or later, rather than waiting in a queue.
-                    let Ok(slot) = Arc::clone(&open).try_acquire_owned() else {
-                        metrics::refused("max_connections");
-                        tracing::debug!(%peer, "connection closed: max_connections reached");
-                        continue;
-                    };
-                    if let Err(error) = stream.set_nodelay(true) {
-                        tracing::debug!(%error, %peer, "could not disable Nagle's algorithm");
-                    }
-                    let activity = Activity::default();
-                    let service = Admission::new(gateway.clone(), Arc::clone(&in_flight), &activity);
-                    let connection = connection::Watched {
-                        connection: connection::serve(&builder, stream, service),
-                        activity,
-                        idle_timeout: limits.idle_timeout,
-                        closing: closing_seen.clone(),
-                    };
-                    tokio::spawn(async move {
-                        connection.run(peer).await;
-                        drop(slot);
-                    });
-                }
+                Ok((stream, peer)) => server.start(stream, peer),
                 Err(error) => {
                     // Out of file descriptors, most likely: pause rather than spin.
                     tracing::warn!(%error, "could not accept a connection");
@@ -85,11 +69,52 @@ pub async fn serve(listener: TcpListener, gateway: Gateway, shutdown: impl Futur
     }
 
     drop(listener);
+    drop(server);
     tracing::info!("stopped accepting connections; waiting for in-flight requests");
-    drop(closing_seen);
     // No receiver listens any more when it fails, and then nothing is left to wait for.
     let _ = closing.send(true);
     closing.closed().await;
+}
+
+/// What every connection of one listener shares.
+struct Server {
+    builder: auto::Builder<TokioExecutor>,
+    /// One permit per open connection.
+    open: Arc<Semaphore>,
+    /// One permit per request in flight, probes excepted.
+    in_flight: Arc<Semaphore>,
+    idle_timeout: Duration,
+    closing: watch::Receiver<bool>,
+    gateway: Gateway,
+}
+
+impl Server {
+    /// Serves a new connection on a task of its own, or closes it at the connection limit.
+    fn start(&self, stream: TcpStream, peer: SocketAddr) {
+        // Closed at once when the limit is reached: a client learns it now, and retries
+        // elsewhere or later, rather than waiting in a queue.
+        let Ok(slot) = Arc::clone(&self.open).try_acquire_owned() else {
+            metrics::refused("max_connections");
+            tracing::debug!(%peer, "connection closed: max_connections reached");
+            return;
+        };
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, %peer, "could not disable Nagle's algorithm");
+        }
+
+        let activity = Activity::default();
+        let service = Admission::new(self.gateway.clone(), Arc::clone(&self.in_flight), &activity);
+        let connection = connection::Watched {
+            connection: connection::serve(&self.builder, stream, service),
+            activity,
+            idle_timeout: self.idle_timeout,
+            closing: self.closing.clone(),
+        };
+        tokio::spawn(async move {
+            connection.run(peer).await;
+            drop(slot);
+        });
+    }
 }
 
 /// hyper's HTTP/1.1 and HTTP/2 settings from the limits.

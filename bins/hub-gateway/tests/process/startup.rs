@@ -82,3 +82,24 @@ fn an_unknown_mode_is_refused() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_bad_limit_variable_is_refused_with_its_name() {
+    let env = [
+        ("HUB_MAX_CONNECTIONS", "0"),
+        ("HUB_IDLE_TIMEOUT_MS", "soon"),
+    ];
+
+    let output = run("", &env);
+
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("HUB_MAX_CONNECTIONS: must be between 1 and 1000000"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(r#"HUB_IDLE_TIMEOUT_MS: expected a whole number, found "soon""#),
+        "{stderr}"
+    );
+}

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -10,6 +11,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use super::admission::Admission;
 use crate::Gateway;
@@ -80,49 +82,50 @@ impl Watched {
     }
 }
 
-/// What a connection is doing, for its idle timer: requests in flight, and how many ever
-/// started, so that a request that came and went between two looks still counts.
-#[derive(Debug, Clone, Copy, Default)]
-struct Counts {
-    active: usize,
-    started: u64,
-}
-
-/// The requests of one connection, shared by its service and its idle timer.
+/// The requests of one connection, shared by its service and its idle timer. Counting costs a
+/// request two atomic operations and no wake-up: the timer looks only when it would fire.
 #[derive(Debug, Clone)]
-pub(super) struct Activity(Arc<watch::Sender<Counts>>);
+pub(super) struct Activity(Arc<Counts>);
+
+#[derive(Debug)]
+struct Counts {
+    opened: Instant,
+    active: AtomicUsize,
+    /// When the last request ended, in milliseconds since `opened`.
+    last_end_ms: AtomicU64,
+}
 
 impl Default for Activity {
     fn default() -> Self {
-        Activity(Arc::new(watch::Sender::new(Counts::default())))
+        Activity(Arc::new(Counts {
+            opened: Instant::now(),
+            active: AtomicUsize::new(0),
+            last_end_ms: AtomicU64::new(0),
+        }))
     }
 }
 
 impl Activity {
     /// Counts a request in flight until the returned guard is dropped, with its answer.
     pub(super) fn begin(&self) -> InFlight {
-        self.0.send_modify(|counts| {
-            counts.active += 1;
-            counts.started += 1;
-        });
+        self.0.active.fetch_add(1, Ordering::AcqRel);
         InFlight(self.clone())
     }
 
     /// Completes once no request has been in flight for `timeout`.
     async fn idle_for(&self, timeout: Duration) {
-        let mut counts = self.0.subscribe();
+        let mut deadline = self.0.opened + timeout;
         loop {
-            // The sender lives in `self`, so neither wait fails.
-            let Ok(started) = counts
-                .wait_for(|counts| counts.active == 0)
-                .await
-                .map(|counts| counts.started)
-            else {
+            tokio::time::sleep_until(deadline).await;
+            let active = self.0.active.load(Ordering::Acquire);
+            let last_end = self.0.last_end_ms.load(Ordering::Acquire);
+            let idle_since = self.0.opened + Duration::from_millis(last_end);
+            if active > 0 {
+                deadline = Instant::now() + timeout;
+            } else if idle_since + timeout <= Instant::now() {
                 return;
-            };
-            tokio::select! {
-                () = tokio::time::sleep(timeout) => return,
-                _ = counts.wait_for(|counts| counts.active > 0 || counts.started != started) => {}
+            } else {
+                deadline = idle_since + timeout;
             }
         }
     }
@@ -134,6 +137,10 @@ pub(super) struct InFlight(Activity);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.0.send_modify(|counts| counts.active -= 1);
+        let counts = &self.0.0;
+        let elapsed = u64::try_from(counts.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+        // Stored before the count drops, so a timer that sees no request sees this end too.
+        counts.last_end_ms.fetch_max(elapsed, Ordering::AcqRel);
+        counts.active.fetch_sub(1, Ordering::AcqRel);
     }
 }
