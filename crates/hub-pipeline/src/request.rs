@@ -14,6 +14,7 @@ use crate::error::GatewayError;
 use crate::limits::RequestLimits;
 use crate::operation::{Operation, OperationRequest};
 
+// TODO: a gateway-wide budget for request bodies in memory (now concurrency × body limit).
 /// Reads a JSON body within the size limit and the time limit of `limits`.
 ///
 /// Nothing is allocated from the declared length: chunks are kept as they arrive, so a client
