@@ -6,8 +6,13 @@ use http::{HeaderMap, StatusCode};
 use crate::error::ApiError;
 
 /// Accepts `Authorization: Bearer <key>` when `expected` is `None` and the key is non-empty,
-/// or when it equals `expected`.
-pub(crate) fn check(headers: &HeaderMap, expected: Option<&str>) -> Result<(), ApiError> {
+/// or when it equals `expected`. A refused key is quoted as the real API quotes it, or whole
+/// when `echo` is set.
+pub(crate) fn check(
+    headers: &HeaderMap,
+    expected: Option<&str>,
+    echo: bool,
+) -> Result<(), ApiError> {
     let presented = headers
         .get(AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -25,10 +30,13 @@ pub(crate) fn check(headers: &HeaderMap, expected: Option<&str>) -> Result<(), A
     };
 
     match expected {
-        Some(expected) if key != expected => Err(unauthorized(format!(
-            "Incorrect API key provided: {}. You can find your API key in your account settings.",
-            redact(key)
-        ))),
+        Some(expected) if key != expected => {
+            let shown = if echo { key.to_owned() } else { redact(key) };
+            Err(unauthorized(format!(
+                "Incorrect API key provided: {shown}. You can find your API key in your \
+                 account settings."
+            )))
+        }
         _ => Ok(()),
     }
 }

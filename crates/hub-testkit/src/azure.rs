@@ -38,6 +38,10 @@ pub struct AzureMockConfig {
     pub api_key: Option<String>,
     /// An Entra ID token accepted as `Authorization: Bearer`; `None` accepts no bearer.
     pub ad_token: Option<String>,
+    /// Whether the `401` quotes the key or token presented, which the real service does not:
+    /// the worst case of an upstream that echoes credentials, for testing that the gateway
+    /// never passes one on. Default off.
+    pub echo_credentials: bool,
     /// Delay before every response head, including injected faults. Default zero.
     pub latency: Duration,
     /// Delay between two events of a streamed response. Default zero.
@@ -58,6 +62,7 @@ impl Default for AzureMockConfig {
             addr: None,
             api_key: None,
             ad_token: None,
+            echo_credentials: false,
             latency: Duration::ZERO,
             stream_chunk_delay: Duration::ZERO,
             deployments: deployments
@@ -76,6 +81,7 @@ impl fmt::Debug for AzureMockConfig {
             .field("addr", &self.addr)
             .field("api_key", &redacted(&self.api_key))
             .field("ad_token", &redacted(&self.ad_token))
+            .field("echo_credentials", &self.echo_credentials)
             .field("latency", &self.latency)
             .field("stream_chunk_delay", &self.stream_chunk_delay)
             .field("deployments", &self.deployments)

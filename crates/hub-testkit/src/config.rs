@@ -24,6 +24,10 @@ pub struct MockConfig {
     pub addr: Option<SocketAddr>,
     /// The only bearer key accepted; `None` accepts any non-empty key.
     pub api_key: Option<String>,
+    /// Whether a refused key is quoted whole in the `401`, instead of the first three and
+    /// last four characters the real API shows: the worst case of an upstream that echoes
+    /// credentials, for testing that the gateway never passes one on. Default off.
+    pub echo_credentials: bool,
     /// Delay before every response head, including injected faults. Default zero.
     pub latency: Duration,
     /// Delay between two events of a streamed response. Default zero.
@@ -38,6 +42,7 @@ impl Default for MockConfig {
         Self {
             addr: None,
             api_key: None,
+            echo_credentials: false,
             latency: Duration::ZERO,
             stream_chunk_delay: Duration::ZERO,
             models: DEFAULT_MODELS
@@ -54,6 +59,7 @@ impl fmt::Debug for MockConfig {
         f.debug_struct("MockConfig")
             .field("addr", &self.addr)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("echo_credentials", &self.echo_credentials)
             .field("latency", &self.latency)
             .field("stream_chunk_delay", &self.stream_chunk_delay)
             .field("models", &self.models)

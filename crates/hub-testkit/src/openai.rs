@@ -74,7 +74,11 @@ fn route(
     if parts.method != endpoint.method() {
         return Err(ApiError::method_not_allowed(&parts.method, path));
     }
-    auth::check(&parts.headers, config.api_key.as_deref())?;
+    auth::check(
+        &parts.headers,
+        config.api_key.as_deref(),
+        config.echo_credentials,
+    )?;
 
     match endpoint {
         Endpoint::Models => Ok(models::list(config)),

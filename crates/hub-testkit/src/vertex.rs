@@ -44,6 +44,10 @@ pub struct VertexMockConfig {
     pub location: String,
     /// An API key accepted in `x-goog-api-key`; `None` accepts access tokens only.
     pub api_key: Option<String>,
+    /// Whether a refused API key or access token is quoted in the error, which the real API
+    /// does not do: the worst case of an upstream that echoes credentials, for testing that
+    /// the gateway never passes one on. Default off.
+    pub echo_credentials: bool,
     /// How long an issued access token is valid; default one hour, as Google's are.
     pub token_lifetime: Duration,
     /// Model ids that exist. A name with `embedding` in it is a text embedding model, served
@@ -67,6 +71,7 @@ impl Default for VertexMockConfig {
             project_id: "hub-test-project".to_owned(),
             location: "us-central1".to_owned(),
             api_key: None,
+            echo_credentials: false,
             token_lifetime: Duration::from_secs(3600),
             models: models.iter().map(|model| (*model).to_owned()).collect(),
             latency: Duration::ZERO,
@@ -83,6 +88,7 @@ impl fmt::Debug for VertexMockConfig {
             .field("project_id", &self.project_id)
             .field("location", &self.location)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("echo_credentials", &self.echo_credentials)
             .field("token_lifetime", &self.token_lifetime)
             .field("models", &self.models)
             .field("latency", &self.latency)

@@ -26,6 +26,10 @@ pub struct AnthropicConfig {
     /// The only key accepted, in `x-api-key` or as a bearer token; `None` accepts any
     /// non-empty key.
     pub api_key: Option<String>,
+    /// Whether the `401` quotes the key presented, which the real API does not: the worst
+    /// case of an upstream that echoes credentials, for testing that the gateway never passes
+    /// one on. Default off.
+    pub echo_credentials: bool,
     /// Delay before every response head, including injected faults. Default zero.
     pub latency: Duration,
     /// Delay between two events of a streamed response. Default zero.
@@ -40,6 +44,7 @@ impl Default for AnthropicConfig {
         Self {
             addr: None,
             api_key: None,
+            echo_credentials: false,
             latency: Duration::ZERO,
             stream_chunk_delay: Duration::ZERO,
             models: ANTHROPIC_MODELS
@@ -56,6 +61,7 @@ impl fmt::Debug for AnthropicConfig {
         f.debug_struct("AnthropicConfig")
             .field("addr", &self.addr)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("echo_credentials", &self.echo_credentials)
             .field("latency", &self.latency)
             .field("stream_chunk_delay", &self.stream_chunk_delay)
             .field("models", &self.models)

@@ -202,7 +202,7 @@ fn route(
         let message = format!("Method {} is not allowed for /v1/messages.", parts.method);
         return Err(ApiError::invalid(message).with_status(StatusCode::METHOD_NOT_ALLOWED));
     }
-    check_key(&parts.headers, exchange.config.api_key.as_deref())?;
+    check_key(&parts.headers, exchange.config)?;
     check_version(&parts.headers)?;
 
     let body = json_object(&parts.headers, body)?;
@@ -219,7 +219,7 @@ fn route(
 }
 
 /// `x-api-key`, as documented, or `Authorization: Bearer`, as the newest SDKs send it.
-fn check_key(headers: &HeaderMap, expected: Option<&str>) -> Result<(), ApiError> {
+fn check_key(headers: &HeaderMap, config: &AnthropicConfig) -> Result<(), ApiError> {
     let header = |name| {
         headers
             .get(name)
@@ -232,8 +232,11 @@ fn check_key(headers: &HeaderMap, expected: Option<&str>) -> Result<(), ApiError
         .map(|(_, key)| key.trim());
     let presented = header("x-api-key").or(bearer).filter(|key| !key.is_empty());
 
-    match (presented, expected) {
+    match (presented, config.api_key.as_deref()) {
         (None, _) => Err(ApiError::authentication("x-api-key header is required")),
+        (Some(key), Some(expected)) if key != expected && config.echo_credentials => Err(
+            ApiError::authentication(format!("invalid x-api-key: {key}")),
+        ),
         (Some(key), Some(expected)) if key != expected => {
             Err(ApiError::authentication("invalid x-api-key"))
         }

@@ -137,16 +137,18 @@ impl AzureApi {
         let token_ok = bearer.is_some_and(|token| self.config.ad_token.as_deref() == Some(token));
 
         if key_ok || token_ok {
-            Ok(())
-        } else {
-            Err(azure_error(
-                StatusCode::UNAUTHORIZED,
-                "401",
-                "Access denied due to invalid subscription key or wrong API endpoint. Make sure \
-                 to provide a valid key for an active subscription and use a correct regional \
-                 API endpoint for your resource.",
-            ))
+            return Ok(());
         }
+        let mut message = "Access denied due to invalid subscription key or wrong API \
+                           endpoint. Make sure to provide a valid key for an active \
+                           subscription and use a correct regional API endpoint for your \
+                           resource."
+            .to_owned();
+        if self.config.echo_credentials {
+            let presented = header("api-key").or(bearer).unwrap_or_default();
+            message.push_str(&format!(" Presented: {presented}"));
+        }
+        Err(azure_error(StatusCode::UNAUTHORIZED, "401", &message))
     }
 
     fn model_of(&self, deployment: &str) -> Result<&str, Refusal> {

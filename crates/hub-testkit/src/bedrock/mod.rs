@@ -105,6 +105,11 @@ pub struct BedrockMockConfig {
     pub keys: Vec<AwsKey>,
     /// Bedrock API keys accepted as `Authorization: Bearer`. Default none.
     pub api_keys: Vec<String>,
+    /// Whether a refused request's `Authorization` and `X-Amz-Security-Token` are quoted in
+    /// the error whole, as AWS quotes the canonical request (signed token included) on a
+    /// signature mismatch: the worst case of an upstream that echoes credentials, for testing
+    /// that the gateway never passes one on. Default off.
+    pub echo_credentials: bool,
     /// Model ids that exist; any other is refused as Bedrock refuses an invalid identifier.
     /// Default [`DEFAULT_BEDROCK_MODELS`].
     pub models: Vec<String>,
@@ -124,6 +129,7 @@ impl Default for BedrockMockConfig {
                 "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
             )],
             api_keys: Vec::new(),
+            echo_credentials: false,
             models: DEFAULT_BEDROCK_MODELS
                 .iter()
                 .map(|model| (*model).to_owned())
@@ -141,6 +147,7 @@ impl fmt::Debug for BedrockMockConfig {
             .field("region", &self.region)
             .field("keys", &self.keys)
             .field("api_keys", &self.api_keys.len())
+            .field("echo_credentials", &self.echo_credentials)
             .field("models", &self.models)
             .field("latency", &self.latency)
             .field("stream_frame_delay", &self.stream_frame_delay)

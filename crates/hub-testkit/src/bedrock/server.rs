@@ -186,6 +186,7 @@ async fn answer(
         region: &config.region,
         keys: &config.keys,
         api_keys: &config.api_keys,
+        echo_credentials: config.echo_credentials,
     };
     sigv4::verify(parts, body, accepted, SystemTime::now())?;
 

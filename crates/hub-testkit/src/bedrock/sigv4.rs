@@ -30,6 +30,7 @@ pub(super) struct Accepted<'a> {
     pub(super) region: &'a str,
     pub(super) keys: &'a [AwsKey],
     pub(super) api_keys: &'a [String],
+    pub(super) echo_credentials: bool,
 }
 
 /// The parts of `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=...,
@@ -46,6 +47,28 @@ struct Authorization<'h> {
 }
 
 pub(super) fn verify(
+    parts: &Parts,
+    body: &[u8],
+    accepted: Accepted<'_>,
+    now: SystemTime,
+) -> Result<(), AwsError> {
+    let verdict = check(parts, body, accepted, now);
+    match verdict {
+        Err(mut error) if accepted.echo_credentials => {
+            let presented = |name| header(parts, name).unwrap_or_default();
+            error.message = format!(
+                "{} Authorization={} X-Amz-Security-Token={}",
+                error.message,
+                presented("authorization"),
+                presented("x-amz-security-token")
+            );
+            Err(error)
+        }
+        verdict => verdict,
+    }
+}
+
+fn check(
     parts: &Parts,
     body: &[u8],
     accepted: Accepted<'_>,

@@ -48,6 +48,7 @@ impl Args {
         MockConfig {
             addr: Some(self.addr),
             api_key: self.api_key,
+            echo_credentials: false,
             latency: Duration::from_millis(self.latency_ms),
             stream_chunk_delay: Duration::from_millis(self.chunk_delay_ms),
             models: if self.models.is_empty() {

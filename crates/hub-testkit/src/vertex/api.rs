@@ -115,12 +115,20 @@ impl VertexApi {
                 .get(name)
                 .and_then(|value| value.to_str().ok())
         };
+        let quoted = |message: &str, credential: &str| {
+            if self.config.echo_credentials {
+                format!("{message} Presented: {credential}")
+            } else {
+                message.to_owned()
+            }
+        };
         if let Some(key) = header("x-goog-api-key") {
             return match &self.config.api_key {
                 Some(expected) if key == expected => Ok(()),
-                _ => Err(GoogleError::invalid_argument(
+                _ => Err(GoogleError::invalid_argument(quoted(
                     "API key not valid. Please pass a valid API key.",
-                )),
+                    key,
+                ))),
             };
         }
 
@@ -134,10 +142,11 @@ impl VertexApi {
         if self.tokens.is_valid(token) {
             Ok(())
         } else {
-            Err(GoogleError::unauthenticated(
+            Err(GoogleError::unauthenticated(quoted(
                 "Request had invalid authentication credentials. Expected OAuth 2 access token, \
                  login cookie or other valid authentication credential.",
-            ))
+                token,
+            )))
         }
     }
 

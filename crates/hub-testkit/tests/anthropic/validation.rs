@@ -259,3 +259,28 @@ async fn unknown_models_paths_and_methods_are_refused() {
     let reply = send(&mock, Method::GET, "/v1/messages", &headers, String::new()).await;
     assert_eq!(reply.status, 405);
 }
+
+#[tokio::test]
+async fn echo_credentials_quotes_a_wrong_key_whole() {
+    let mock = hub_testkit::AnthropicMock::start(hub_testkit::AnthropicConfig {
+        api_key: Some(KEY.to_owned()),
+        echo_credentials: true,
+        ..hub_testkit::AnthropicConfig::default()
+    })
+    .await
+    .expect("the mock starts");
+    let body = message("claude-sonnet-4-5", "hi").to_string();
+    let headers = [
+        ("content-type", "application/json"),
+        ("anthropic-version", VERSION),
+        ("x-api-key", "sk-ant-wrong-key-5"),
+    ];
+
+    let reply = send(&mock, Method::POST, "/v1/messages", &headers, body).await;
+
+    assert_eq!(reply.status, 401);
+    assert_eq!(
+        reply.json()["error"]["message"],
+        "invalid x-api-key: sk-ant-wrong-key-5"
+    );
+}

@@ -189,3 +189,29 @@ async fn a_bedrock_api_key_is_accepted_in_place_of_a_signature() {
         403
     );
 }
+
+#[tokio::test]
+async fn echo_credentials_quotes_the_authorization_and_the_session_token() {
+    let mock = BedrockMock::start(BedrockMockConfig {
+        echo_credentials: true,
+        ..BedrockMockConfig::default()
+    })
+    .await
+    .unwrap();
+    let stranger = Signing {
+        key: AwsKey::new("AKIDSTRANGER", "stranger-secret").with_session_token("stranger-token"),
+        ..Signing::valid()
+    };
+
+    let (status, name, message) = refused(&mock, stranger).await;
+
+    assert_eq!(
+        (status, name.as_str()),
+        (403, "UnrecognizedClientException")
+    );
+    assert!(
+        message.contains("Credential=AKIDSTRANGER/")
+            && message.ends_with("X-Amz-Security-Token=stranger-token"),
+        "{message}"
+    );
+}

@@ -94,3 +94,25 @@ async fn models_need_a_key_too() {
 
     assert_eq!(reply.status, 401);
 }
+
+#[tokio::test]
+async fn echo_credentials_quotes_a_wrong_key_whole() {
+    let config = MockConfig {
+        api_key: Some("sk-right-key-1234".to_owned()),
+        echo_credentials: true,
+        ..MockConfig::default()
+    };
+    let mock = OpenAiMock::start(config).await.expect("the mock starts");
+
+    let reply = chat_with_auth(&mock, Some("Bearer sk-wrong-key-9876")).await;
+
+    assert_eq!(reply.status, 401);
+    let message = reply.error()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.starts_with("Incorrect API key provided: sk-wrong-key-9876."),
+        "{message}"
+    );
+}

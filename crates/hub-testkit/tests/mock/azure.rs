@@ -152,3 +152,32 @@ async fn legacy_completions_and_embeddings_are_served_per_deployment() {
     assert_eq!(embeddings.status, 200, "{:?}", embeddings.body);
     assert_eq!(embeddings.json()["data"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn echo_credentials_quotes_a_wrong_key_or_token_whole() {
+    let mock = AzureMock::start(AzureMockConfig {
+        api_key: Some(KEY.to_owned()),
+        echo_credentials: true,
+        ..AzureMockConfig::default()
+    })
+    .await
+    .expect("the mock starts");
+    let body = chat_body("m", "x");
+
+    for auth in [
+        ("api-key", "wrong-key-1"),
+        ("authorization", "Bearer wrong-token-2"),
+    ] {
+        let reply = post_with(&mock, CHAT, auth, &body).await;
+        assert_eq!(reply.status, 401);
+        let message = reply.error()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let presented = auth.1.trim_start_matches("Bearer ");
+        assert!(
+            message.ends_with(&format!("Presented: {presented}")),
+            "{message}"
+        );
+    }
+}

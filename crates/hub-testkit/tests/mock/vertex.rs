@@ -290,3 +290,40 @@ async fn google_refusals_name_their_status() {
     assert_eq!(refused.status, 400);
     assert_eq!(refused.json()["error"]["code"], 400);
 }
+
+#[tokio::test]
+async fn echo_credentials_quotes_a_wrong_api_key_or_token() {
+    let mock = mock(VertexMockConfig {
+        api_key: Some("vertex-key".to_owned()),
+        echo_credentials: true,
+        ..VertexMockConfig::default()
+    })
+    .await;
+    let path = format!("{MODELS}/gemini-2.5-flash:generateContent");
+    let body = Bytes::from(ask("x").to_string());
+    let json = ("content-type", "application/json");
+
+    let key = [("x-goog-api-key", "wrong-vertex-key"), json];
+    let reply = send(mock.addr(), Method::POST, &path, &key, body.clone()).await;
+    assert_eq!(reply.status, 400);
+    let message = reply.json()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.ends_with("Presented: wrong-vertex-key"),
+        "{message}"
+    );
+
+    let token = [("authorization", "Bearer ya29.not-issued-here"), json];
+    let reply = send(mock.addr(), Method::POST, &path, &token, body).await;
+    assert_eq!(reply.status, 401);
+    let message = reply.json()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.ends_with("Presented: ya29.not-issued-here"),
+        "{message}"
+    );
+}
