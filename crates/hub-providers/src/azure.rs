@@ -24,6 +24,7 @@ use hub_core::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 use hub_core::{BoxFuture, ChatResponse, CompletionResponse, Error, Provider};
 
 use crate::openai_wire::{OpenAiWire, json_headers, secret_header};
+use crate::redact::Redactor;
 use crate::upstream::Upstream;
 use crate::{BuildError, HttpClient};
 
@@ -52,6 +53,7 @@ impl AzureProvider {
             provider: config.key.clone(),
             client,
             timeout: Duration::from_millis(config.timeout_ms.unwrap_or(600_000)),
+            redactor: Redactor::for_provider(config),
         };
 
         let provider = AzureProvider {
@@ -109,7 +111,7 @@ impl Provider for AzureProvider {
         model: &'a ModelConfig,
         request: ChatCompletionRequest,
     ) -> BoxFuture<'a, Result<ChatResponse, Error>> {
-        Box::pin(async move {
+        Box::pin(self.wire.upstream.redactor.guard(async move {
             let url = self.url(model, "chat/completions")?;
             let request = chat_request(model, request);
             if request.is_stream() {
@@ -120,7 +122,7 @@ impl Provider for AzureProvider {
                 let completion = self.wire.call::<ChatCompletion>(&url, &request);
                 Ok(ChatResponse::Complete(Box::new(completion.await?)))
             }
-        })
+        }))
     }
 
     fn completion<'a>(
@@ -128,7 +130,7 @@ impl Provider for AzureProvider {
         model: &'a ModelConfig,
         mut request: CompletionRequest,
     ) -> BoxFuture<'a, Result<CompletionResponse, Error>> {
-        Box::pin(async move {
+        Box::pin(self.wire.upstream.redactor.guard(async move {
             let url = self.url(model, "completions")?;
             request.model.clone_from(&model.model_type);
             if request.is_stream() {
@@ -141,7 +143,7 @@ impl Provider for AzureProvider {
                 let completion = self.wire.call::<Completion>(&url, &request);
                 Ok(CompletionResponse::Complete(Box::new(completion.await?)))
             }
-        })
+        }))
     }
 
     fn embeddings<'a>(
@@ -149,11 +151,11 @@ impl Provider for AzureProvider {
         model: &'a ModelConfig,
         mut request: EmbeddingsRequest,
     ) -> BoxFuture<'a, Result<EmbeddingsResponse, Error>> {
-        Box::pin(async move {
+        Box::pin(self.wire.upstream.redactor.guard(async move {
             let url = self.url(model, "embeddings")?;
             request.model.clone_from(&model.model_type);
             self.wire.call(&url, &request).await
-        })
+        }))
     }
 }
 

@@ -41,6 +41,7 @@ use self::response::{ConverseResponse, Envelope};
 use self::settings::{AuthSettings, Settings};
 use self::sigv4::{encode_label, sign_request};
 use self::stream::Translator;
+use crate::redact::Redactor;
 use crate::upstream::{MAX_ERROR_BYTES, MAX_RESPONSE_BYTES, Upstream, error_chain};
 use crate::{BuildError, HttpClient};
 
@@ -121,6 +122,7 @@ impl BedrockProvider {
     /// holds characters a header cannot.
     pub fn new(config: &ProviderConfig, client: HttpClient) -> Result<Self, BuildError> {
         let settings = Settings::from_config(config)?;
+        let redactor = Redactor::for_provider(config);
         let auth = match settings.auth {
             AuthSettings::StaticKeys {
                 access_key_id,
@@ -135,7 +137,8 @@ impl BedrockProvider {
                 region: settings.region,
             },
             AuthSettings::CredentialChain => Auth::SigV4 {
-                credentials: CredentialCache::chain(&settings.region, client.clone()),
+                credentials: CredentialCache::chain(&settings.region, client.clone())
+                    .learning_into(redactor.clone()),
                 region: settings.region,
             },
             AuthSettings::ApiKey(key) => Auth::ApiKey(bearer(&key)?),
@@ -147,6 +150,7 @@ impl BedrockProvider {
                 provider: config.key.clone(),
                 client,
                 timeout: std::time::Duration::from_millis(config.timeout_ms.unwrap_or(600_000)),
+                redactor,
             },
             base_url: settings.base_url,
             auth,
@@ -301,7 +305,7 @@ impl Provider for BedrockProvider {
         model: &'a ModelConfig,
         request: ChatCompletionRequest,
     ) -> BoxFuture<'a, Result<ChatResponse, Error>> {
-        Box::pin(self.chat(model, request))
+        Box::pin(self.upstream.redactor.guard(self.chat(model, request)))
     }
 
     fn embeddings<'a>(
@@ -309,7 +313,7 @@ impl Provider for BedrockProvider {
         model: &'a ModelConfig,
         request: EmbeddingsRequest,
     ) -> BoxFuture<'a, Result<EmbeddingsResponse, Error>> {
-        Box::pin(self.embed(model, request))
+        Box::pin(self.upstream.redactor.guard(self.embed(model, request)))
     }
 }
 

@@ -14,6 +14,7 @@ mod bedrock;
 mod client;
 mod openai;
 mod openai_wire;
+mod redact;
 pub mod sse;
 mod upstream;
 mod vertex;

@@ -14,6 +14,7 @@ use hub_core::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 use hub_core::{BoxFuture, ChatResponse, CompletionResponse, Error, Provider};
 
 use crate::openai_wire::{OpenAiWire, error_body, json_headers, secret_header};
+use crate::redact::Redactor;
 use crate::upstream::Upstream;
 use crate::{BuildError, HttpClient};
 
@@ -52,6 +53,7 @@ impl OpenAiProvider {
             provider: config.key.clone(),
             client,
             timeout: Duration::from_millis(config.timeout_ms.unwrap_or(600_000)),
+            redactor: Redactor::for_provider(config),
         };
         Ok(OpenAiProvider {
             key: config.key.clone(),
@@ -77,7 +79,7 @@ impl Provider for OpenAiProvider {
         model: &'a ModelConfig,
         mut request: ChatCompletionRequest,
     ) -> BoxFuture<'a, Result<ChatResponse, Error>> {
-        Box::pin(async move {
+        Box::pin(self.wire.upstream.redactor.guard(async move {
             request.model.clone_from(&model.model_type);
             if request.is_stream() {
                 let stream = self
@@ -88,7 +90,7 @@ impl Provider for OpenAiProvider {
                 let completion = self.wire.call::<ChatCompletion>(&self.chat_url, &request);
                 Ok(ChatResponse::Complete(Box::new(completion.await?)))
             }
-        })
+        }))
     }
 
     fn completion<'a>(
@@ -96,7 +98,7 @@ impl Provider for OpenAiProvider {
         model: &'a ModelConfig,
         mut request: CompletionRequest,
     ) -> BoxFuture<'a, Result<CompletionResponse, Error>> {
-        Box::pin(async move {
+        Box::pin(self.wire.upstream.redactor.guard(async move {
             request.model.clone_from(&model.model_type);
             if request.is_stream() {
                 let stream = self
@@ -109,7 +111,7 @@ impl Provider for OpenAiProvider {
                     .call::<Completion>(&self.completions_url, &request);
                 Ok(CompletionResponse::Complete(Box::new(completion.await?)))
             }
-        })
+        }))
     }
 
     fn embeddings<'a>(
@@ -117,10 +119,10 @@ impl Provider for OpenAiProvider {
         model: &'a ModelConfig,
         mut request: EmbeddingsRequest,
     ) -> BoxFuture<'a, Result<EmbeddingsResponse, Error>> {
-        Box::pin(async move {
+        Box::pin(self.wire.upstream.redactor.guard(async move {
             request.model.clone_from(&model.model_type);
             self.wire.call(&self.embeddings_url, &request).await
-        })
+        }))
     }
 }
 

@@ -12,6 +12,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use crate::HttpClient;
+use crate::redact::Redactor;
 use crate::sse::SseError;
 
 /// The largest successful response body an adapter reads.
@@ -23,12 +24,14 @@ pub(crate) const MAX_ERROR_BYTES: usize = 64 * 1024;
 /// Reads a provider's error body, in its own format, into OpenAI's.
 pub(crate) type ErrorParser = fn(StatusCode, &[u8]) -> ErrorBody;
 
-/// One provider's view of the client: its name for errors, and its time budget.
+/// One provider's view of the client: its name for errors, its time budget, and the
+/// credentials its errors must never carry.
 #[derive(Debug, Clone)]
 pub(crate) struct Upstream {
     pub(crate) provider: String,
     pub(crate) client: HttpClient,
     pub(crate) timeout: Duration,
+    pub(crate) redactor: Redactor,
 }
 
 impl Upstream {

@@ -38,6 +38,7 @@ use self::response::Envelope;
 use self::stream::Translator;
 use self::wire::{GenerateContentResponse, PredictResponse};
 use crate::openai_wire::{json_headers, secret_header};
+use crate::redact::Redactor;
 use crate::sse::EventStream;
 use crate::upstream::{MAX_RESPONSE_BYTES, Upstream, json_request};
 use crate::{BuildError, HttpClient};
@@ -79,6 +80,7 @@ impl VertexProvider {
             provider: config.key.clone(),
             client,
             timeout: Duration::from_millis(config.timeout_ms.unwrap_or(600_000)),
+            redactor: Redactor::for_provider(config),
         };
 
         let provider = VertexProvider {
@@ -177,7 +179,7 @@ impl Provider for VertexProvider {
         model: &'a ModelConfig,
         request: ChatCompletionRequest,
     ) -> BoxFuture<'a, Result<ChatResponse, Error>> {
-        Box::pin(async move {
+        Box::pin(self.upstream.redactor.guard(async move {
             let body = request::chat_request(&request)?;
             let created = unix_now();
 
@@ -204,7 +206,7 @@ impl Provider for VertexProvider {
             let envelope = Envelope::of(&answer, &model.model_type, created);
             let completion = response::chat_completion(answer, envelope, &self.key)?;
             Ok(ChatResponse::Complete(Box::new(completion)))
-        })
+        }))
     }
 
     fn embeddings<'a>(
@@ -212,12 +214,12 @@ impl Provider for VertexProvider {
         model: &'a ModelConfig,
         request: EmbeddingsRequest,
     ) -> BoxFuture<'a, Result<EmbeddingsResponse, Error>> {
-        Box::pin(async move {
+        Box::pin(self.upstream.redactor.guard(async move {
             let body = embeddings::predict_request(&request)?;
             let url = self.url(model, "predict")?;
             let answer: PredictResponse = self.call(&url, &body).await?;
             Ok(embeddings::embeddings_response(answer, &model.model_type))
-        })
+        }))
     }
 }
 

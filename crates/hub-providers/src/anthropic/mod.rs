@@ -27,6 +27,7 @@ use tokio::time::Instant;
 use self::request::Settings;
 use self::stream::{Chunks, Translator};
 use self::wire::MessageResponse;
+use crate::redact::Redactor;
 use crate::sse::EventStream;
 use crate::upstream::{MAX_ERROR_BYTES, MAX_RESPONSE_BYTES, Upstream, retry_after};
 use crate::{BuildError, HttpClient};
@@ -72,6 +73,7 @@ impl AnthropicProvider {
                 provider: config.key.clone(),
                 client,
                 timeout: Duration::from_millis(config.timeout_ms.unwrap_or(600_000)),
+                redactor: Redactor::for_provider(config),
             },
             headers: headers(config)?,
             messages_url,
@@ -160,7 +162,7 @@ impl Provider for AnthropicProvider {
         model: &'a ModelConfig,
         request: ChatCompletionRequest,
     ) -> BoxFuture<'a, Result<ChatResponse, Error>> {
-        Box::pin(async move {
+        Box::pin(self.upstream.redactor.guard(async move {
             let include_usage = request
                 .stream_options
                 .as_ref()
@@ -173,7 +175,7 @@ impl Provider for AnthropicProvider {
             } else {
                 self.complete(body).await
             }
-        })
+        }))
     }
 }
 

@@ -29,6 +29,8 @@ use tokio::sync::{Mutex, OnceCell};
 
 use super::aws_http::AwsHttpClient;
 use crate::HttpClient;
+use crate::redact::Redactor;
+use crate::upstream::error_chain;
 
 /// Credentials are replaced once they have less than this left, so a request signed now
 /// does not reach AWS with a token that expired on the way. The AWS SDKs refresh in the
@@ -44,6 +46,8 @@ pub(super) struct CredentialCache {
     provider: SharedCredentialsProvider,
     current: ArcSwapOption<Credentials>,
     refreshing: Mutex<()>,
+    /// Told every credential fetched, so that no upstream error can quote one.
+    redactor: Redactor,
 }
 
 impl CredentialCache {
@@ -53,7 +57,14 @@ impl CredentialCache {
             provider: SharedCredentialsProvider::new(provider),
             current: ArcSwapOption::empty(),
             refreshing: Mutex::new(()),
+            redactor: Redactor::default(),
         }
+    }
+
+    /// The same cache, telling `redactor` each credential it fetches.
+    pub(super) fn learning_into(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
     }
 
     /// Keys written in the configuration; they never expire.
@@ -95,10 +106,19 @@ impl CredentialCache {
 
         match self.provider.provide_credentials().await {
             Ok(credentials) => {
+                self.learn(&credentials);
                 self.current.store(Some(Arc::new(credentials.clone())));
                 Ok(credentials)
             }
             Err(error) => self.fallback(error),
+        }
+    }
+
+    fn learn(&self, credentials: &Credentials) {
+        self.redactor.learn(credentials.access_key_id());
+        self.redactor.learn(credentials.secret_access_key());
+        if let Some(token) = credentials.session_token() {
+            self.redactor.learn(token);
         }
     }
 
@@ -112,8 +132,10 @@ impl CredentialCache {
         let current = self.current.load_full();
         match current {
             Some(current) if remaining(&current).is_none_or(|left| left > STILL_USABLE_FOR) => {
+                // The credential source's answer may quote the credentials still in use.
+                let error = self.redactor.text(&error_chain(&error));
                 tracing::warn!(
-                    error = %error,
+                    %error,
                     "AWS credentials could not be refreshed; using the current ones meanwhile"
                 );
                 Ok(Credentials::clone(&current))

@@ -13,6 +13,7 @@ use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, si
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use http::Request;
+use tracing::subscriber::NoSubscriber;
 
 /// The service name in the credential scope.
 const SIGNING_NAME: &str = "bedrock";
@@ -60,7 +61,11 @@ pub(super) fn sign_request<B>(
         SignableBody::Bytes(body),
     )
     .map_err(|error| SigningFailed(error.to_string()))?;
-    let (instructions, _signature) = sign(signable, &params)
+    // aws-sigv4 logs its parameters at trace level, the access key id among them; no log
+    // filter a user sets may bring that out, so it signs with tracing switched off.
+    let signed =
+        tracing::subscriber::with_default(NoSubscriber::default(), || sign(signable, &params));
+    let (instructions, _signature) = signed
         .map_err(|error| SigningFailed(error.to_string()))?
         .into_parts();
 

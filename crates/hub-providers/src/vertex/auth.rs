@@ -284,6 +284,7 @@ impl TokenSource {
                     .protocol("the access token is not a header value")
             })?;
         header.set_sensitive(true);
+        self.upstream.redactor.learn(&answer.access_token);
         let lifetime = lifetime(answer.expires_in.as_ref());
         Ok(AccessToken {
             header,

@@ -96,6 +96,45 @@ fn credentials_are_hidden_from_debug_output() {
     assert!(!text.contains("Signature="), "{text}");
 }
 
+/// A log at every level into a buffer, for checking what signing writes.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn signing_logs_no_credential_even_at_trace() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::trace!("before signing");
+        signed(Some("SESSIONTOKEN"));
+    });
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains("before signing"),
+        "the log was captured: {log}"
+    );
+    for secret in ["AKIDEXAMPLE", "wJalrXUtnFEMI", "SESSIONTOKEN"] {
+        assert!(!log.contains(secret), "{secret} in {log}");
+    }
+}
+
 #[test]
 fn labels_keep_only_unreserved_bytes() {
     assert_eq!(

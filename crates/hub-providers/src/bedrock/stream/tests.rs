@@ -240,6 +240,7 @@ async fn open_frames(frames: Vec<Vec<u8>>) -> Result<ChatStream, Error> {
         })
         .unwrap(),
         timeout: Duration::from_secs(5),
+        redactor: crate::redact::Redactor::default(),
     };
     let frames = FrameStream::new(body, Duration::from_secs(5));
     open(upstream, frames, translator(true)).await

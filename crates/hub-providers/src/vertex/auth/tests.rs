@@ -18,6 +18,7 @@ fn upstream() -> Upstream {
         provider: "vertex".to_owned(),
         client,
         timeout: Duration::from_secs(5),
+        redactor: crate::redact::Redactor::default(),
     }
 }
 

@@ -16,6 +16,7 @@ fn translator(include_usage: bool) -> Translator {
         provider: "vertex".to_owned(),
         client,
         timeout: Duration::from_secs(5),
+        redactor: crate::redact::Redactor::default(),
     };
     Translator::new(
         upstream,
