@@ -20,6 +20,8 @@ const NEW_KEY: &str = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
 const TOKEN: &str = "admin-process-token-6d2f";
 const LITERAL: &str = "sk-admin-literal-41a9c2";
 const NAMED: &str = "sk-admin-named-0be7f3";
+/// Presented instead of the token; a refusal must not quote it.
+const WRONG_TOKEN: &str = "admin-wrong-token-3b5d7f";
 
 /// The binary with only the variables given, logging JSON at every level.
 fn command(args: &[&str], env: &[(&str, &str)]) -> Command {
@@ -237,10 +239,8 @@ async fn serves_behind_its_token_and_logs_no_secret() {
     );
     let path = "/api/v1/management/providers";
     assert_eq!(admin.call(Method::GET, path, None, none).await.0, 401);
-    assert_eq!(
-        admin.call(Method::GET, path, Some("wrong"), none).await.0,
-        401
-    );
+    let (status, wrong) = admin.call(Method::GET, path, Some(WRONG_TOKEN), none).await;
+    assert_eq!(status, 401);
 
     let secret = json!({"name": "named", "value": NAMED});
     let secrets = "/api/v1/management/secrets";
@@ -264,19 +264,22 @@ async fn serves_behind_its_token_and_logs_no_secret() {
         422
     );
     let (_, listed) = admin.call(Method::GET, path, Some(TOKEN), none).await;
+    let (_, secrets_listed) = admin.call(Method::GET, secrets, Some(TOKEN), none).await;
 
     let logs = admin.stop().join("\n");
     assert!(
         logs.contains("management request"),
         "trace logs were written"
     );
-    for value in [LITERAL, NAMED] {
+    let dump = dump(database.url()).await;
+    let answers = [&created, &listed, &secrets_listed, &wrong];
+    for value in [LITERAL, NAMED, TOKEN, KEY, WRONG_TOKEN] {
         assert!(!logs.contains(value), "{value} in the logs");
-        assert!(!listed.contains(value) && !created.contains(value));
         assert!(
-            !dump(database.url()).await.contains(value),
-            "{value} in the database"
+            answers.iter().all(|answer| !answer.contains(value)),
+            "{value} in an answer"
         );
+        assert!(!dump.contains(value), "{value} in the database");
     }
 }
 

@@ -38,7 +38,6 @@ struct Settings {
 }
 
 /// Where the configuration comes from (`HUB_MODE`).
-#[derive(Debug)]
 enum Source {
     Yaml {
         path: PathBuf,
@@ -47,6 +46,20 @@ enum Source {
         url: String,
         poll_interval: Duration,
     },
+}
+
+// Written by hand: a database URL may carry the database password.
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Yaml { path } => f.debug_struct("Yaml").field("path", path).finish(),
+            Source::Database { poll_interval, .. } => f
+                .debug_struct("Database")
+                .field("url", &"<redacted>")
+                .field("poll_interval", poll_interval)
+                .finish(),
+        }
+    }
 }
 
 /// Connections for the first load; the follower then reads on a connection of its own.
@@ -236,4 +249,24 @@ async fn shutdown_signal() {
         let _ = interrupt.await;
     }
     tracing::info!("shutdown signal received");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_holds_no_database_password() {
+        let settings = Settings {
+            source: Source::Database {
+                url: "postgres://hub:db-password-0001@db:5432/hub".to_owned(),
+                poll_interval: Duration::from_secs(30),
+            },
+            address: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            json_logs: true,
+        };
+        let text = format!("{settings:?} {settings:#?}");
+        assert!(!text.contains("db-password-0001"), "{text}");
+        assert!(text.contains("poll_interval"), "{text}");
+    }
 }

@@ -516,3 +516,6 @@ impl Default for EjectionConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

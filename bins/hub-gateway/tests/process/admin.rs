@@ -68,22 +68,50 @@ impl AdminApi {
 
     /// Sends a write and returns its status and body once the response is in.
     pub(crate) async fn send(&self, method: Method, path: &str, body: &Value) -> (u16, Value) {
+        let (status, _, body) = self.exchange(ADMIN_TOKEN, method, path, body).await;
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    /// Sends a request with `token` as the bearer, and returns its status and its whole
+    /// answer as text, headers included.
+    pub(crate) async fn send_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: &Value,
+    ) -> (u16, String) {
+        let (status, headers, body) = self.exchange(token, method, path, body).await;
+        (
+            status,
+            format!("{headers}\n{}", String::from_utf8_lossy(&body)),
+        )
+    }
+
+    async fn exchange(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: &Value,
+    ) -> (u16, String, Bytes) {
         let request = Request::builder()
             .method(method)
             .uri(format!("http://{}/api/v1/management{path}", self.addr))
-            .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+            .header("authorization", format!("Bearer {token}"))
             .header("content-type", "application/json")
             .body(Full::new(Bytes::from(body.to_string())))
             .expect("a request");
         let response = self.client.request(request).await.expect("the API answers");
         let status = response.status().as_u16();
+        let headers = format!("{:?}", response.headers());
         let body = response
             .into_body()
             .collect()
             .await
             .expect("a body")
             .to_bytes();
-        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+        (status, headers, body)
     }
 
     /// A provider at the emulator, a model `chat` on it serving `model_type`, and the
@@ -114,6 +142,11 @@ impl AdminApi {
 
 /// The gateway binary in database mode against `url`, polling every second.
 pub(crate) fn start_gateway(url: &str) -> GatewayProcess {
+    start_gateway_logging(url, "debug")
+}
+
+/// [`start_gateway`], logging at `level`.
+pub(crate) fn start_gateway_logging(url: &str, level: &str) -> GatewayProcess {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let mut command = Command::new(env!("CARGO_BIN_EXE_hub-gateway"));
     command
@@ -125,7 +158,7 @@ pub(crate) fn start_gateway(url: &str) -> GatewayProcess {
         .env("HOST", "127.0.0.1")
         .env("PORT", "0")
         .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "debug")
+        .env("RUST_LOG", level)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());

@@ -15,6 +15,8 @@ pub(crate) struct GatewayProcess {
     pub(crate) child: Child,
     pub(crate) addr: SocketAddr,
     pub(crate) logs: mpsc::Receiver<Value>,
+    /// The lines written before the one that says where it listens.
+    pub(crate) startup_logs: Vec<Value>,
     _dir: tempfile::TempDir,
 }
 
@@ -76,6 +78,7 @@ impl GatewayProcess {
         let mut child = command.spawn().expect("hub-gateway starts");
         let logs = read_logs(child.stderr.take().expect("stderr is piped"));
 
+        let mut startup_logs = Vec::new();
         let addr = loop {
             let line = logs
                 .recv_timeout(Duration::from_secs(20))
@@ -86,11 +89,13 @@ impl GatewayProcess {
                     .expect("an address field");
                 break addr.parse().expect("a socket address");
             }
+            startup_logs.push(line);
         };
         GatewayProcess {
             child,
             addr,
             logs,
+            startup_logs,
             _dir: dir,
         }
     }

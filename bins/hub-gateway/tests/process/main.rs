@@ -11,6 +11,7 @@ mod common;
 mod database;
 mod healthcheck;
 mod openai_python;
+mod secrets;
 mod shutdown;
 mod startup;
 mod vertex;

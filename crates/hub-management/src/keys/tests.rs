@@ -73,6 +73,18 @@ fn key_ids_differ_per_key_and_do_not_reveal_it() {
 }
 
 #[test]
+fn debug_output_shows_key_ids_and_nothing_sealed() {
+    let ring = Keyring::new(KEY_A, &[KEY_B]).unwrap();
+    let sealed = ring.seal("sk-sealed-plaintext-01", "c").unwrap();
+    let text = format!("{ring:?} {sealed:?} {ring:#?} {sealed:#?}");
+    let ciphertext = STANDARD.encode(&sealed.ciphertext);
+    for hidden in [KEY_A, KEY_B, "sk-sealed-plaintext-01", ciphertext.as_str()] {
+        assert!(!text.contains(hidden), "{hidden} in {text}");
+    }
+    assert!(text.contains(ring.current_key_id()), "{text}");
+}
+
+#[test]
 fn refuses_malformed_keys_without_echoing_them() {
     let short = STANDARD.encode([7u8; 16]);
     let error = Keyring::new(&short, &[]).unwrap_err();
