@@ -1,8 +1,8 @@
 //! Credentials as secret objects: how the API takes them, how they are stored, how reads
 //! show them, and how a gateway turns them into values.
 //!
-//! A credential setting (a provider's `api_key`, Bedrock's keys, the tracing plugin's
-//! `api_key`) takes one of three objects:
+//! A credential setting (a provider's `api_key`, Azure's `azure_ad_token`, Bedrock's keys,
+//! Vertex's `credentials_json`, the tracing plugin's `api_key`) takes one of three objects:
 //!
 //! - `{"type": "literal", "value": "..."}`: stored sealed, read back masked;
 //! - `{"type": "environment", "variable_name": "..."}`: read by each gateway from its own
@@ -28,6 +28,8 @@ pub const MASK: &str = "********";
 /// accepts.
 pub(crate) const PROVIDER_CREDENTIALS: &[&str] = &[
     "api_key",
+    "azure_ad_token",
+    "credentials_json",
     "aws_access_key_id",
     "aws_secret_access_key",
     "aws_session_token",
