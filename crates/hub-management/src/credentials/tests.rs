@@ -62,7 +62,12 @@ fn references_are_stored_as_given() {
 
 #[test]
 fn every_provider_setting_that_holds_a_credential_takes_a_secret_object() {
-    for setting in ["api_key", "azure_ad_token", "aws_session_token", "credentials_json"] {
+    for setting in [
+        "api_key",
+        "azure_ad_token",
+        "aws_session_token",
+        "credentials_json",
+    ] {
         let plain = seal_config(json!({ setting: "plain-credential-01" }), None);
         let faults = plain.expect_err("a plain credential is refused");
         assert!(
@@ -73,7 +78,10 @@ fn every_provider_setting_that_holds_a_credential_takes_a_secret_object() {
         let literal = json!({ setting: {"type": "literal", "value": "literal-credential-02"} });
         let stored = seal_config(literal, None).unwrap();
         let shown = mask(&Value::Object(stored), PROVIDER_CREDENTIALS);
-        assert!(!shown.to_string().contains("literal-credential-02"), "{shown}");
+        assert!(
+            !shown.to_string().contains("literal-credential-02"),
+            "{shown}"
+        );
     }
 }
 
