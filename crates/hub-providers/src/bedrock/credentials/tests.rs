@@ -125,3 +125,21 @@ async fn static_keys_never_expire_and_never_show() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn fetched_credentials_are_taught_to_the_redactor() {
+    let redactor = Redactor::default();
+    let chain = Credentials::new(
+        "ASIACHAINKEYID000001",
+        "chain-secret-access-key-0002",
+        Some("chain-session-token-0003".to_owned()),
+        None,
+        "chain",
+    );
+    let cache = CredentialCache::new(chain).learning_into(redactor.clone());
+
+    cache.get().await.unwrap();
+
+    let quoted = "ASIACHAINKEYID000001 chain-secret-access-key-0002 chain-session-token-0003";
+    assert_eq!(redactor.text(quoted), "[redacted] [redacted] [redacted]");
+}
