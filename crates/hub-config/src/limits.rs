@@ -1,5 +1,5 @@
-//! The client-facing limits of `general`: the values each accepts, and the `HUB_*`
-//! environment variables that set them. Database mode has no `general` section, so there the
+//! The limits of `general`, on clients and on upstreams: the values each accepts, and the
+//! `HUB_*` environment variables that set them. Database mode has no `general` section, so there the
 //! variables are the only way to change a limit; in YAML mode they win over the file.
 
 use hub_core::config::GeneralConfig;
@@ -18,11 +18,12 @@ struct Limit {
 
 const SECOND_MS: u64 = 1_000;
 const HOUR_MS: u64 = 3_600 * SECOND_MS;
-const MIB: u64 = 1024 * 1024;
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * KIB;
 
 /// Every limit. The bounds refuse what cannot work (zero, or a head buffer smaller than
 /// hyper's 8 KiB minimum) and what no longer limits anything.
-const LIMITS: [Limit; 11] = [
+const LIMITS: [Limit; 15] = [
     Limit {
         field: "max_request_body_bytes",
         variable: "HUB_MAX_REQUEST_BODY_BYTES",
@@ -99,6 +100,34 @@ const LIMITS: [Limit; 11] = [
         min: 1,
         max: 10_000,
         value: |general| u64::from(general.http2_max_concurrent_streams),
+    },
+    Limit {
+        field: "max_upstream_response_bytes",
+        variable: "HUB_MAX_UPSTREAM_RESPONSE_BYTES",
+        min: KIB,
+        max: 4096 * MIB,
+        value: |general| general.max_upstream_response_bytes,
+    },
+    Limit {
+        field: "max_upstream_event_bytes",
+        variable: "HUB_MAX_UPSTREAM_EVENT_BYTES",
+        min: KIB,
+        max: 1024 * MIB,
+        value: |general| general.max_upstream_event_bytes,
+    },
+    Limit {
+        field: "max_upstream_stream_bytes",
+        variable: "HUB_MAX_UPSTREAM_STREAM_BYTES",
+        min: KIB,
+        max: 1024 * 1024 * MIB,
+        value: |general| general.max_upstream_stream_bytes,
+    },
+    Limit {
+        field: "max_upstream_stream_seconds",
+        variable: "HUB_MAX_UPSTREAM_STREAM_SECONDS",
+        min: 1,
+        max: 7 * 24 * 3_600,
+        value: |general| general.max_upstream_stream_seconds,
     },
 ];
 

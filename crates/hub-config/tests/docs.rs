@@ -152,6 +152,10 @@ fn every_field() -> HubConfig {
             request_body_timeout_ms: 1,
             idle_timeout_ms: 1,
             http2_max_concurrent_streams: 1,
+            max_upstream_response_bytes: 1,
+            max_upstream_event_bytes: 1,
+            max_upstream_stream_bytes: 1,
+            max_upstream_stream_seconds: 1,
         },
         providers: providers.collect(),
         models: models.collect(),
@@ -261,6 +265,10 @@ fn every_environment_variable_is_documented() {
         "HUB_REQUEST_BODY_TIMEOUT_MS",
         "HUB_IDLE_TIMEOUT_MS",
         "HUB_HTTP2_MAX_CONCURRENT_STREAMS",
+        "HUB_MAX_UPSTREAM_RESPONSE_BYTES",
+        "HUB_MAX_UPSTREAM_EVENT_BYTES",
+        "HUB_MAX_UPSTREAM_STREAM_BYTES",
+        "HUB_MAX_UPSTREAM_STREAM_SECONDS",
     ];
 
     assert_eq!(

@@ -23,8 +23,8 @@ pub struct HubConfig {
     pub pipelines: Vec<PipelineConfig>,
 }
 
-/// Settings that apply to the whole gateway: content tracing, and the limits that keep one
-/// client from taking it down. Every limit has a default generous enough for real LLM
+/// Settings that apply to the whole gateway: content tracing, the limits that keep one
+/// client from taking it down, and those that keep one upstream from doing so. Every limit has a default generous enough for real LLM
 /// traffic; `docs/configuration.md` says why each is safe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -61,6 +61,18 @@ pub struct GeneralConfig {
     pub idle_timeout_ms: u64,
     /// The most streams an HTTP/2 client may open at once on one connection.
     pub http2_max_concurrent_streams: u32,
+    /// The largest non-streamed upstream response body the gateway reads; a larger one is a
+    /// 502, and reading stops at the limit.
+    pub max_upstream_response_bytes: u64,
+    /// The largest single event of an upstream stream (an SSE event, a Bedrock frame); a
+    /// larger one ends the stream with an error, so a line that never ends cannot grow a
+    /// buffer.
+    pub max_upstream_event_bytes: u64,
+    /// The most bytes one upstream stream may carry before the gateway ends it.
+    pub max_upstream_stream_bytes: u64,
+    /// The longest one upstream stream may run before the gateway ends it, however steadily
+    /// its events arrive.
+    pub max_upstream_stream_seconds: u64,
 }
 
 /// 32 MiB: room for several base64 images in one chat request.
@@ -86,6 +98,14 @@ pub const DEFAULT_REQUEST_BODY_TIMEOUT_MS: u64 = 60_000;
 pub const DEFAULT_IDLE_TIMEOUT_MS: u64 = 75_000;
 /// 200: hyper's own default, and the order of most servers'.
 pub const DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS: u32 = 200;
+/// 64 MiB: far above any chat or embeddings answer, small enough to hold a few at once.
+pub const DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+/// 16 MiB: room for an image a model returns inline in one event.
+pub const DEFAULT_MAX_UPSTREAM_EVENT_BYTES: u64 = 16 * 1024 * 1024;
+/// 256 MiB: a long answer's stream is tens of MiB at most.
+pub const DEFAULT_MAX_UPSTREAM_STREAM_BYTES: u64 = 256 * 1024 * 1024;
+/// One hour: longer than any answer a model streams, short enough to end a trickle.
+pub const DEFAULT_MAX_UPSTREAM_STREAM_SECONDS: u64 = 3600;
 
 impl Default for GeneralConfig {
     fn default() -> Self {
@@ -103,6 +123,10 @@ impl Default for GeneralConfig {
             request_body_timeout_ms: DEFAULT_REQUEST_BODY_TIMEOUT_MS,
             idle_timeout_ms: DEFAULT_IDLE_TIMEOUT_MS,
             http2_max_concurrent_streams: DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS,
+            max_upstream_response_bytes: DEFAULT_MAX_UPSTREAM_RESPONSE_BYTES,
+            max_upstream_event_bytes: DEFAULT_MAX_UPSTREAM_EVENT_BYTES,
+            max_upstream_stream_bytes: DEFAULT_MAX_UPSTREAM_STREAM_BYTES,
+            max_upstream_stream_seconds: DEFAULT_MAX_UPSTREAM_STREAM_SECONDS,
         }
     }
 }
@@ -282,7 +306,8 @@ pub struct ModelConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
     /// How long a streamed call may take to yield its first chunk. Unset: the provider's
-    /// `timeout_ms`. The stream itself has no total limit, so long answers are not cut off.
+    /// `timeout_ms`. The stream itself is bounded only by `general.max_upstream_stream_seconds`
+    /// and `general.max_upstream_stream_bytes`, so long answers are not cut off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_byte_timeout_ms: Option<u64>,
     /// Settings specific to the provider type, such as Azure's `deployment`.

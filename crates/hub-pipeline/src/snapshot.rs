@@ -127,12 +127,14 @@ pub(crate) enum PipelineChoiceError {
 
 fn build_providers(config: &HubConfig) -> Result<HashMap<&str, Arc<dyn Provider>>, BuildError> {
     let mut providers = HashMap::new();
+    let limits = hub_providers::UpstreamLimits::from_config(&config.general);
     for (index, provider) in config.providers.iter().enumerate() {
-        let adapter = hub_providers::build(provider).map_err(|source| BuildError::Provider {
-            index,
-            key: provider.key.clone(),
-            source,
-        })?;
+        let adapter =
+            hub_providers::build(provider, limits).map_err(|source| BuildError::Provider {
+                index,
+                key: provider.key.clone(),
+                source,
+            })?;
         providers.insert(provider.key.as_str(), adapter);
     }
     Ok(providers)

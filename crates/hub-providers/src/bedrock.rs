@@ -42,7 +42,7 @@ use self::settings::{AuthSettings, Settings};
 use self::sigv4::{encode_label, sign_request};
 use self::stream::Translator;
 use crate::redact::Redactor;
-use crate::upstream::{MAX_ERROR_BYTES, MAX_RESPONSE_BYTES, Upstream, error_chain};
+use crate::upstream::{MAX_ERROR_BYTES, Upstream, error_chain};
 use crate::{BuildError, HttpClient};
 
 /// Bedrock's request id, from which answers take their `id`.
@@ -182,7 +182,7 @@ impl BedrockProvider {
             envelope(response.headers(), model),
             include_usage,
         );
-        let frames = FrameStream::new(response.into_body(), self.upstream.timeout);
+        let frames = FrameStream::new(response.into_body(), self.upstream.stream_limits());
 
         // The first frame is awaited like a response head, within the call's deadline.
         let opened = stream::open(self.upstream.clone(), frames, translator);
@@ -205,7 +205,7 @@ impl BedrockProvider {
 
         let body = self
             .upstream
-            .read_body(response.into_body(), MAX_RESPONSE_BYTES, deadline)
+            .read_response(response.into_body(), deadline)
             .await?;
         let answer: ConverseResponse = serde_json::from_slice(&body).map_err(|error| {
             self.upstream

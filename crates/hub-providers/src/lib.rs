@@ -28,7 +28,7 @@ use hub_core::config::{ProviderConfig, ProviderType};
 pub use anthropic::AnthropicProvider;
 pub use azure::AzureProvider;
 pub use bedrock::BedrockProvider;
-pub use client::{ClientSettings, HttpClient};
+pub use client::{ClientSettings, HttpClient, UpstreamLimits};
 pub use openai::OpenAiProvider;
 pub use vertex::VertexProvider;
 
@@ -46,14 +46,19 @@ pub enum BuildError {
     Tls(#[from] rustls::Error),
 }
 
-/// Builds the adapter for one configured provider, with its own connection pool.
+/// Builds the adapter for one configured provider, with its own connection pool, reading
+/// answers within `limits`.
 ///
 /// # Errors
 ///
 /// Fails when the type has no adapter yet, or a setting cannot be used.
-pub fn build(config: &ProviderConfig) -> Result<Arc<dyn Provider>, BuildError> {
+pub fn build(
+    config: &ProviderConfig,
+    limits: UpstreamLimits,
+) -> Result<Arc<dyn Provider>, BuildError> {
     let settings = ClientSettings {
         connect_timeout: Duration::from_millis(config.connect_timeout_ms.unwrap_or(10_000)),
+        limits,
     };
     let client = HttpClient::new(&settings)?;
 

@@ -12,9 +12,7 @@ use tokio::time::Instant;
 
 use crate::BuildError;
 use crate::sse::EventStream;
-use crate::upstream::{
-    ErrorParser, MAX_RESPONSE_BYTES, Upstream, json_request, unparsed_error_body,
-};
+use crate::upstream::{ErrorParser, Upstream, json_request, unparsed_error_body};
 
 /// Calls to one upstream that speaks OpenAI's format.
 #[derive(Debug)]
@@ -44,7 +42,7 @@ impl OpenAiWire {
         let response = self.send(url, body, deadline).await?;
         let body = self
             .upstream
-            .read_body(response.into_body(), MAX_RESPONSE_BYTES, deadline)
+            .read_response(response.into_body(), deadline)
             .await?;
         self.decode(&body)
     }
@@ -59,7 +57,7 @@ impl OpenAiWire {
         T: DeserializeOwned + Send + 'static,
     {
         let response = self.send(url, body, self.upstream.deadline()).await?;
-        let events = EventStream::new(response.into_body(), self.upstream.timeout);
+        let events = self.upstream.events(response.into_body());
         Ok(chunks(self.upstream.clone(), events))
     }
 

@@ -13,10 +13,7 @@ use tokio::time::Instant;
 
 use crate::HttpClient;
 use crate::redact::Redactor;
-use crate::sse::SseError;
-
-/// The largest successful response body an adapter reads.
-pub(crate) const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+use crate::sse::{EventStream, SseError, StreamLimits};
 
 /// The largest error body an adapter reads; the rest of a longer one is not needed.
 pub(crate) const MAX_ERROR_BYTES: usize = 64 * 1024;
@@ -48,7 +45,34 @@ impl Upstream {
         }
     }
 
-    /// Reads a whole body of at most `limit` bytes until `deadline`.
+    /// Reads a whole successful body, within the client's response limit, until `deadline`.
+    pub(crate) async fn read_response(
+        &self,
+        body: Incoming,
+        deadline: Instant,
+    ) -> Result<Bytes, Error> {
+        let limit = self.client.limits().max_response_bytes;
+        self.read_body(body, limit, deadline).await
+    }
+
+    /// The events of a streamed body, within the client's stream limits.
+    pub(crate) fn events(&self, body: Incoming) -> EventStream<Incoming> {
+        EventStream::new(body, self.stream_limits())
+    }
+
+    /// The bounds of a stream from this upstream: its quiet gaps end at the call's timeout.
+    pub(crate) fn stream_limits(&self) -> StreamLimits {
+        let limits = self.client.limits();
+        StreamLimits {
+            idle_timeout: self.timeout,
+            max_duration: limits.max_stream_duration,
+            max_event_bytes: limits.max_event_bytes,
+            max_stream_bytes: limits.max_stream_bytes,
+        }
+    }
+
+    /// Reads a whole body of at most `limit` bytes until `deadline`. Reading stops at the
+    /// limit, so a larger body never sits in memory whole.
     pub(crate) async fn read_body(
         &self,
         body: Incoming,
@@ -97,13 +121,7 @@ impl Upstream {
 
     /// The error that ends a stream whose events stopped coming.
     pub(crate) fn stream_error(&self, error: &SseError) -> Error {
-        match error {
-            SseError::Idle(_) => self.timed_out(),
-            SseError::Decode(error) => Error::UpstreamUnreachable {
-                provider: self.provider.clone(),
-                message: format!("stream broke: {error}"),
-            },
-        }
+        stream_failure(&self.provider, self.timeout, error)
     }
 
     /// The deadline of a call that starts now.
@@ -135,6 +153,29 @@ impl Upstream {
             provider: self.provider.clone(),
             message: format!("{what}: {}", error_chain(error)),
         }
+    }
+}
+
+/// The error that ends `provider`'s stream, whose idle timeout is `idle_timeout`.
+pub(crate) fn stream_failure(provider: &str, idle_timeout: Duration, error: &SseError) -> Error {
+    let provider = provider.to_owned();
+    match error {
+        SseError::Idle(_) => Error::UpstreamTimeout {
+            provider,
+            after: idle_timeout,
+        },
+        SseError::TooLong(after) => Error::UpstreamTimeout {
+            provider,
+            after: *after,
+        },
+        SseError::TooLarge(exceeded) => Error::UpstreamProtocol {
+            provider,
+            message: exceeded.to_string(),
+        },
+        SseError::Decode(error) => Error::UpstreamUnreachable {
+            provider,
+            message: format!("stream broke: {error}"),
+        },
     }
 }
 

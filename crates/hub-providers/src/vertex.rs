@@ -39,8 +39,7 @@ use self::stream::Translator;
 use self::wire::{GenerateContentResponse, PredictResponse};
 use crate::openai_wire::{json_headers, secret_header};
 use crate::redact::Redactor;
-use crate::sse::EventStream;
-use crate::upstream::{MAX_RESPONSE_BYTES, Upstream, json_request};
+use crate::upstream::{Upstream, json_request};
 use crate::{BuildError, HttpClient};
 
 /// A Google Cloud project's Vertex AI, in one location.
@@ -156,7 +155,7 @@ impl VertexProvider {
         let response = self.send(url, body, deadline).await?;
         let body = self
             .upstream
-            .read_body(response.into_body(), MAX_RESPONSE_BYTES, deadline)
+            .read_response(response.into_body(), deadline)
             .await?;
         serde_json::from_slice(&body).map_err(|error| {
             self.upstream
@@ -186,7 +185,7 @@ impl Provider for VertexProvider {
             if request.is_stream() {
                 let url = self.url(model, "streamGenerateContent?alt=sse")?;
                 let response = self.send(&url, &body, self.upstream.deadline()).await?;
-                let events = EventStream::new(response.into_body(), self.upstream.timeout);
+                let events = self.upstream.events(response.into_body());
                 let include_usage = request
                     .stream_options
                     .as_ref()

@@ -13,7 +13,8 @@ const SESSION: &str = "debug-session-token-0005";
 
 fn debug_of(config: Value) -> String {
     let config: ProviderConfig = serde_json::from_value(config).expect("a configuration");
-    let adapter = hub_providers::build(&config).expect("the adapter builds");
+    let adapter = hub_providers::build(&config, hub_providers::UpstreamLimits::default())
+        .expect("the adapter builds");
     format!("{adapter:?} {adapter:#?}")
 }
 

@@ -26,7 +26,8 @@ fn model(model_type: &str, extra: Value) -> ModelConfig {
 /// A chat call through the adapter built from `config`; the error it ends with, whether the
 /// call fails or its stream does.
 async fn refusal(config: ProviderConfig, model: ModelConfig, stream: bool) -> Error {
-    let adapter = hub_providers::build(&config).expect("the adapter builds");
+    let adapter = hub_providers::build(&config, hub_providers::UpstreamLimits::default())
+        .expect("the adapter builds");
     let request: ChatCompletionRequest = serde_json::from_value(json!({
         "model": "m",
         "stream": stream,

@@ -28,8 +28,7 @@ use self::request::Settings;
 use self::stream::{Chunks, Translator};
 use self::wire::MessageResponse;
 use crate::redact::Redactor;
-use crate::sse::EventStream;
-use crate::upstream::{MAX_ERROR_BYTES, MAX_RESPONSE_BYTES, Upstream, retry_after};
+use crate::upstream::{MAX_ERROR_BYTES, Upstream, retry_after};
 use crate::{BuildError, HttpClient};
 
 const DEFAULT_BASE_URL: &str = "https://api.anthropic.com";
@@ -121,7 +120,7 @@ impl AnthropicProvider {
         let response = self.send(&body, deadline).await?;
         let bytes = self
             .upstream
-            .read_body(response.into_body(), MAX_RESPONSE_BYTES, deadline)
+            .read_response(response.into_body(), deadline)
             .await?;
 
         let message: MessageResponse = serde_json::from_slice(&bytes).map_err(|error| {
@@ -140,7 +139,7 @@ impl AnthropicProvider {
         let response = self.send(&body, self.upstream.deadline()).await?;
 
         let timeout = self.upstream.timeout;
-        let events = Box::pin(EventStream::new(response.into_body(), timeout));
+        let events = Box::pin(self.upstream.events(response.into_body()));
         let translator = Translator::new(&self.key, unix_now(), include_usage);
         Ok(ChatResponse::Stream(Box::pin(Chunks::new(
             events, translator, timeout,

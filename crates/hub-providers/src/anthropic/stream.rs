@@ -23,6 +23,7 @@ use super::error::reported;
 use super::response::{finish_reason, usage};
 use super::wire::{self, BlockDelta, ResponseBlock, StartedMessage, StreamEvent};
 use crate::sse::SseError;
+use crate::upstream::stream_failure;
 
 /// What one upstream event asks of the client's stream.
 #[derive(Debug, Clone, PartialEq)]
@@ -323,17 +324,7 @@ impl<S> Chunks<S> {
     }
 
     fn broken(&self, error: &SseError) -> Error {
-        let provider = self.translator.provider.clone();
-        match error {
-            SseError::Idle(_) => Error::UpstreamTimeout {
-                provider,
-                after: self.idle_timeout,
-            },
-            SseError::Decode(error) => Error::UpstreamUnreachable {
-                provider,
-                message: format!("stream broke: {error}"),
-            },
-        }
+        stream_failure(&self.translator.provider, self.idle_timeout, error)
     }
 }
 

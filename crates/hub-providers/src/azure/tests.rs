@@ -21,6 +21,7 @@ fn config(settings: Value) -> ProviderConfig {
 fn provider(settings: Value) -> AzureProvider {
     let client = HttpClient::new(&ClientSettings {
         connect_timeout: Duration::from_secs(1),
+        limits: crate::UpstreamLimits::default(),
     })
     .unwrap();
     AzureProvider::new(&config(settings), client).unwrap()

@@ -22,7 +22,6 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::{BedrockProvider, Operation, encode, request_error as invalid};
-use crate::upstream::MAX_RESPONSE_BYTES;
 
 /// Cohere Embed's limit of texts per call.
 const COHERE_BATCH: usize = 96;
@@ -307,7 +306,7 @@ impl BedrockProvider {
 
         let body = self
             .upstream
-            .read_body(response.into_body(), MAX_RESPONSE_BYTES, deadline)
+            .read_response(response.into_body(), deadline)
             .await?;
         read_answer(call, &body, tokens).map_err(|error| {
             self.upstream

@@ -3,8 +3,9 @@
 //!
 //! Frames are decoded by AWS's `aws-smithy-eventstream`, which reassembles a frame split
 //! across any number of body chunks and checks both CRCs. This module feeds it, checks each
-//! prelude before the crate waits for the length it announces, and adds the idle deadline a
-//! gateway needs so that a stalled upstream cannot hold a client forever.
+//! prelude before the crate waits for the length it announces, and adds the deadlines and size
+//! bounds a gateway needs so that a stalled, trickling or endless upstream cannot hold a
+//! client forever nor grow a buffer without bound.
 
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -17,6 +18,8 @@ use futures_core::Stream;
 use http_body::Body;
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
+
+use crate::sse::{Exceeded, StreamLimits};
 
 /// The prelude: total length, headers length, and the CRC of those eight bytes.
 const PRELUDE_BYTES: usize = 12;
@@ -43,16 +46,26 @@ pub(crate) enum FrameError {
     /// No bytes arrived within the idle timeout.
     #[error("no data for {} ms", .0.as_millis())]
     Idle(Duration),
+    /// The stream ran past its time limit.
+    #[error("the stream ran longer than {} s", .0.as_secs())]
+    TooLong(Duration),
+    /// A frame, or the whole stream, is larger than the limits allow.
+    #[error(transparent)]
+    TooLarge(Exceeded),
 }
 
 pin_project! {
-    /// The frames of a body, each within `idle_timeout` of the bytes before.
+    /// The frames of a body, each within `idle_timeout` of the bytes before, and the whole
+    /// within the stream's limits.
     pub(crate) struct FrameStream<B> {
         #[pin]
         body: B,
         #[pin]
         deadline: Sleep,
-        idle_timeout: Duration,
+        #[pin]
+        ends_by: Sleep,
+        limits: StreamLimits,
+        total: u64,
         buffer: BytesMut,
         decoder: MessageFrameDecoder,
         // Whether the prelude of the frame being read was checked; the decoder consumes the
@@ -64,12 +77,14 @@ pin_project! {
 }
 
 impl<B: Body> FrameStream<B> {
-    /// Decodes `body`, failing when it goes quiet for longer than `idle_timeout`.
-    pub(crate) fn new(body: B, idle_timeout: Duration) -> Self {
+    /// Decodes `body`, failing when it breaks one of `limits`.
+    pub(crate) fn new(body: B, limits: StreamLimits) -> Self {
         FrameStream {
             body,
-            deadline: tokio::time::sleep(idle_timeout),
-            idle_timeout,
+            deadline: tokio::time::sleep(limits.idle_timeout),
+            ends_by: tokio::time::sleep(limits.max_duration),
+            limits,
+            total: 0,
             buffer: BytesMut::with_capacity(8 * 1024),
             decoder: MessageFrameDecoder::new(),
             prelude_checked: false,
@@ -91,20 +106,29 @@ where
         if *this.finished {
             return Poll::Ready(None);
         }
+        // Checked before the frames, which a fast upstream may never let go pending.
+        if this.ends_by.poll(cx).is_ready() {
+            *this.finished = true;
+            return Poll::Ready(Some(Err(FrameError::TooLong(this.limits.max_duration))));
+        }
 
         loop {
-            let item = match decode(this.decoder, this.buffer, this.prelude_checked) {
+            let decoded = decode(this.decoder, this.buffer, this.prelude_checked, this.limits);
+            let item = match decoded {
                 Ok(Some(message)) => return Poll::Ready(Some(Ok(message))),
                 Ok(None) if *this.body_done => ended(this.buffer),
                 Ok(None) => match this.body.as_mut().poll_frame(cx) {
                     Poll::Ready(Some(Ok(frame))) => {
                         this.deadline
                             .as_mut()
-                            .reset(Instant::now() + *this.idle_timeout);
-                        if let Ok(data) = frame.into_data() {
-                            this.buffer.extend_from_slice(&data);
+                            .reset(Instant::now() + this.limits.idle_timeout);
+                        match frame.into_data() {
+                            Ok(data) => match take(this.buffer, this.total, &data, this.limits) {
+                                Ok(()) => continue,
+                                Err(error) => Some(Err(error)),
+                            },
+                            Err(_) => continue,
                         }
-                        continue;
                     }
                     Poll::Ready(Some(Err(error))) => Some(Err(FrameError::Body(error.to_string()))),
                     Poll::Ready(None) => {
@@ -113,7 +137,7 @@ where
                     }
                     Poll::Pending => {
                         ready!(this.deadline.as_mut().poll(cx));
-                        Some(Err(FrameError::Idle(*this.idle_timeout)))
+                        Some(Err(FrameError::Idle(this.limits.idle_timeout)))
                     }
                 },
                 Err(error) => Some(Err(error)),
@@ -126,17 +150,42 @@ where
     }
 }
 
+/// Adds `data` to `buffer`, unless the stream's limits forbid it.
+fn take(
+    buffer: &mut BytesMut,
+    total: &mut u64,
+    data: &[u8],
+    limits: &StreamLimits,
+) -> Result<(), FrameError> {
+    *total += data.len() as u64;
+    if *total > limits.max_stream_bytes {
+        return Err(FrameError::TooLarge(Exceeded::Stream(
+            limits.max_stream_bytes,
+        )));
+    }
+    // The buffer holds at most one unfinished frame, whose announced length was checked, plus
+    // the start of the next: this bounds it even before a prelude is whole.
+    if buffer.len() + data.len() > limits.max_event_bytes.saturating_add(PRELUDE_BYTES) {
+        return Err(FrameError::TooLarge(Exceeded::Event(
+            limits.max_event_bytes,
+        )));
+    }
+    buffer.extend_from_slice(data);
+    Ok(())
+}
+
 /// The next whole frame in `buffer`, if there is one.
 fn decode(
     decoder: &mut MessageFrameDecoder,
     buffer: &mut BytesMut,
     prelude_checked: &mut bool,
+    limits: &StreamLimits,
 ) -> Result<Option<Message>, FrameError> {
     if !*prelude_checked {
         if buffer.len() < PRELUDE_BYTES {
             return Ok(None);
         }
-        check_prelude(&buffer[..PRELUDE_BYTES])?;
+        check_prelude(&buffer[..PRELUDE_BYTES], limits.max_event_bytes)?;
         *prelude_checked = true;
     }
 
@@ -151,8 +200,9 @@ fn decode(
 }
 
 /// The decoder trusts a prelude's length until the whole frame has arrived; checking the
-/// prelude first makes a corrupted length fail at once instead of buffering up to 4 GiB.
-fn check_prelude(prelude: &[u8]) -> Result<(), FrameError> {
+/// prelude first makes a corrupted or oversized length fail at once instead of buffering up
+/// to 4 GiB.
+fn check_prelude(prelude: &[u8], max_event_bytes: usize) -> Result<(), FrameError> {
     let mut fields = prelude;
     let total = fields.get_u32();
     let headers = fields.get_u32();
@@ -171,6 +221,9 @@ fn check_prelude(prelude: &[u8]) -> Result<(), FrameError> {
             "frame length {total} with {headers} bytes of headers is out of bounds"
         )));
     }
+    if usize::try_from(total).map_or(true, |total| total > max_event_bytes) {
+        return Err(FrameError::TooLarge(Exceeded::Event(max_event_bytes)));
+    }
     Ok(())
 }
 
@@ -186,7 +239,7 @@ fn ended(buffer: &BytesMut) -> Option<Result<Message, FrameError>> {
 impl<B> std::fmt::Debug for FrameStream<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FrameStream")
-            .field("idle_timeout", &self.idle_timeout)
+            .field("limits", &self.limits)
             .field("buffered", &self.buffer.len())
             .finish_non_exhaustive()
     }

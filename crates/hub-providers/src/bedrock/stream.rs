@@ -355,7 +355,13 @@ where
                 provider: self.upstream.provider.clone(),
                 message: error.to_string(),
             },
-            FrameError::Invalid(_) => self.upstream.protocol(error.to_string()),
+            FrameError::TooLong(after) => Error::UpstreamTimeout {
+                provider: self.upstream.provider.clone(),
+                after: *after,
+            },
+            FrameError::Invalid(_) | FrameError::TooLarge(_) => {
+                self.upstream.protocol(error.to_string())
+            }
         }
     }
 }

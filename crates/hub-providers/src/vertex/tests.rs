@@ -20,6 +20,7 @@ fn config(settings: Value) -> ProviderConfig {
 fn build(settings: Value) -> Result<VertexProvider, BuildError> {
     let client = HttpClient::new(&ClientSettings {
         connect_timeout: Duration::from_secs(1),
+        limits: crate::UpstreamLimits::default(),
     })
     .unwrap();
     VertexProvider::new(&config(settings), client)

@@ -111,7 +111,13 @@ where
     B::Error: std::error::Error + Send + Sync + 'static,
 {
     let timeout = Duration::from_secs(5);
-    let events = Box::pin(EventStream::new(body, timeout));
+    let limits = crate::sse::StreamLimits {
+        idle_timeout: timeout,
+        max_duration: Duration::from_secs(60),
+        max_event_bytes: 1 << 20,
+        max_stream_bytes: 1 << 20,
+    };
+    let events = Box::pin(EventStream::new(body, limits));
     let translator = Translator::new("claude", CREATED, include_usage);
     Chunks::new(events, translator, timeout)
         .map(|item| item.map(|chunk| serde_json::to_value(chunk).unwrap()))

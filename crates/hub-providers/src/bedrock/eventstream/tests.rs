@@ -52,8 +52,17 @@ fn body(pieces: Vec<Vec<u8>>) -> impl Body<Data = Bytes, Error = Infallible> {
     StreamBody::new(futures_util::stream::iter(frames))
 }
 
+fn limits() -> StreamLimits {
+    StreamLimits {
+        idle_timeout: Duration::from_secs(5),
+        max_duration: Duration::from_secs(60),
+        max_event_bytes: 64 * 1024,
+        max_stream_bytes: 1 << 20,
+    }
+}
+
 async fn read_all(pieces: Vec<Vec<u8>>) -> Vec<Result<Frame, String>> {
-    FrameStream::new(body(pieces), Duration::from_secs(5))
+    FrameStream::new(body(pieces), limits())
         .map(|item| {
             item.map_err(|error| error.to_string())
                 .and_then(|message| Frame::read(message).map_err(|error| error.to_string()))
@@ -201,12 +210,66 @@ async fn a_silent_body_times_out() {
     let silent = StreamBody::new(futures_util::stream::pending::<
         Result<BodyFrame<Bytes>, Infallible>,
     >());
-    let mut frames = Box::pin(FrameStream::new(silent, Duration::from_millis(20)));
+    let limits = StreamLimits {
+        idle_timeout: Duration::from_millis(20),
+        ..limits()
+    };
+    let mut frames = Box::pin(FrameStream::new(silent, limits));
     assert!(matches!(
         frames.next().await,
         Some(Err(FrameError::Idle(_)))
     ));
     assert!(frames.next().await.is_none());
+}
+
+#[tokio::test]
+async fn a_frame_announcing_more_than_the_event_limit_fails_at_its_prelude() {
+    let big = event_frame("contentBlockDelta", &"x".repeat(70 * 1024));
+    let results = read_all(vec![big[..PRELUDE_BYTES].to_vec()]).await;
+    assert_eq!(
+        results,
+        vec![Err("a stream event is larger than 65536 bytes".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn endless_frames_fail_at_the_stream_limit() {
+    let one = event_frame("contentBlockDelta", "{}");
+    let endless = futures_util::stream::repeat_with(move || {
+        Ok::<_, Infallible>(BodyFrame::data(Bytes::from(one.clone())))
+    });
+    let results: Vec<_> = FrameStream::new(StreamBody::new(endless), limits())
+        .take(1 << 20)
+        .collect()
+        .await;
+
+    let last = results.last().unwrap();
+    assert!(
+        matches!(last, Err(FrameError::TooLarge(Exceeded::Stream(_)))),
+        "{last:?}"
+    );
+    assert!(results[..results.len() - 1].iter().all(Result::is_ok));
+}
+
+#[tokio::test]
+async fn steady_frames_end_at_the_time_limit() {
+    let one = event_frame("contentBlockDelta", "{}");
+    let trickle = futures_util::stream::unfold(one, |one| async move {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let piece = Ok::<_, Infallible>(BodyFrame::data(Bytes::from(one.clone())));
+        Some((piece, one))
+    });
+    let limits = StreamLimits {
+        max_duration: Duration::from_millis(100),
+        ..limits()
+    };
+    let results: Vec<_> = tokio::time::timeout(
+        Duration::from_secs(10),
+        FrameStream::new(StreamBody::new(trickle), limits).collect::<Vec<_>>(),
+    )
+    .await
+    .expect("the stream ends by itself");
+    assert!(matches!(results.last(), Some(Err(FrameError::TooLong(_)))));
 }
 
 /// The decoder faces the network, so it is fuzzed: any bytes in any pieces end the stream

@@ -237,12 +237,13 @@ async fn open_frames(frames: Vec<Vec<u8>>) -> Result<ChatStream, Error> {
         provider: "aws".to_owned(),
         client: HttpClient::new(&ClientSettings {
             connect_timeout: Duration::from_secs(1),
+            limits: crate::UpstreamLimits::default(),
         })
         .unwrap(),
         timeout: Duration::from_secs(5),
         redactor: crate::redact::Redactor::default(),
     };
-    let frames = FrameStream::new(body, Duration::from_secs(5));
+    let frames = FrameStream::new(body, upstream.stream_limits());
     open(upstream, frames, translator(true)).await
 }
 

@@ -12,6 +12,7 @@ use crate::{ClientSettings, HttpClient};
 fn upstream() -> Upstream {
     let client = HttpClient::new(&ClientSettings {
         connect_timeout: Duration::from_secs(1),
+        limits: crate::UpstreamLimits::default(),
     })
     .unwrap();
     Upstream {

@@ -10,6 +10,7 @@ use crate::{ClientSettings, HttpClient};
 fn translator(include_usage: bool) -> Translator {
     let client = HttpClient::new(&ClientSettings {
         connect_timeout: Duration::from_secs(1),
+        limits: crate::UpstreamLimits::default(),
     })
     .unwrap();
     let upstream = Upstream {
