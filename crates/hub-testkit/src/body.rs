@@ -1,4 +1,5 @@
-//! Response bodies: buffered JSON, and server-sent events paced as a real stream.
+//! Response bodies: buffered JSON, server-sent events paced as a real stream, and the broken
+//! or endless bodies the faults ask for.
 
 use std::time::Duration;
 
@@ -17,17 +18,36 @@ pub(crate) type MockBody = UnsyncBoxBody<Bytes, StreamCut>;
 
 /// The body error that makes hyper drop the connection in the middle of a stream.
 #[derive(Debug, thiserror::Error)]
-#[error("stream cut short by the TruncateStream fault")]
+#[error("stream cut short by a fault")]
 pub(crate) struct StreamCut;
 
 /// How a streamed response is delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StreamPlan {
     /// Pause between two events.
     pub(crate) chunk_delay: Duration,
-    /// Close the connection after this many events instead of finishing with `[DONE]`.
-    pub(crate) cut_after: Option<usize>,
+    /// How the stream misbehaves, if it does.
+    pub(crate) fault: Option<StreamFault>,
 }
+
+/// What a fault does to a stream's events, in any wire format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum StreamFault {
+    /// Close the connection after this many events.
+    Cut { after: usize },
+    /// Send this many events and the first half of the next, then close the connection.
+    CutMidEvent { after: usize },
+    /// Send this many events, then nothing more, keeping the connection open.
+    Stall { after: usize },
+    /// Send the events up to the middle one, then repeat that one forever.
+    Endless,
+    /// Send the events up to the middle one, then `head`, then filler bytes forever: an
+    /// event that never ends.
+    EndlessEvent { head: Bytes },
+}
+
+/// The size of each piece of an endless or oversized body.
+const FILLER_PIECE_BYTES: usize = 16 * 1024;
 
 const DONE_EVENT: &[u8] = b"data: [DONE]\n\n";
 
@@ -41,7 +61,7 @@ pub(crate) enum Rendered {
 
 impl Rendered {
     /// A `200` JSON body, or an event stream ended by `data: [DONE]`.
-    pub(crate) fn into_response(self, plan: StreamPlan) -> Response<MockBody> {
+    pub(crate) fn into_response(self, plan: &StreamPlan) -> Response<MockBody> {
         match self {
             Rendered::Whole(body) => json(StatusCode::OK, &body),
             Rendered::Events(chunks) => event_stream(chunks.iter().map(event).collect(), plan),
@@ -80,8 +100,8 @@ pub(crate) fn event(value: &impl Serialize) -> Bytes {
 }
 
 /// A `text/event-stream` response that yields `events` one by one, then `data: [DONE]`.
-pub(crate) fn event_stream(mut events: Vec<Bytes>, plan: StreamPlan) -> Response<MockBody> {
-    if plan.cut_after.is_none() {
+pub(crate) fn event_stream(mut events: Vec<Bytes>, plan: &StreamPlan) -> Response<MockBody> {
+    if plan.fault.is_none() {
         events.push(Bytes::from_static(DONE_EVENT));
     }
     events_body(events, plan)
@@ -89,21 +109,8 @@ pub(crate) fn event_stream(mut events: Vec<Bytes>, plan: StreamPlan) -> Response
 
 /// A `text/event-stream` response that yields `events` one by one and ends there, as streams
 /// without a closing event do.
-///
-/// The body is produced lazily, so each event leaves the socket on its own and the pacing
-/// delay is real time between writes, not a buffered body replayed at once.
-pub(crate) fn events_body(mut events: Vec<Bytes>, plan: StreamPlan) -> Response<MockBody> {
-    let delay = plan.chunk_delay;
-    let body = match plan.cut_after {
-        None => StreamBody::new(paced(events, delay)).boxed_unsync(),
-        Some(limit) => {
-            events.truncate(limit);
-            let cut = stream::once(cut_connection(delay));
-            StreamBody::new(paced(events, delay).chain(cut)).boxed_unsync()
-        }
-    };
-
-    let mut response = Response::new(body);
+pub(crate) fn events_body(events: Vec<Bytes>, plan: &StreamPlan) -> Response<MockBody> {
+    let mut response = Response::new(paced_body(events, plan));
     let headers = response.headers_mut();
     headers.insert(
         CONTENT_TYPE,
@@ -113,7 +120,83 @@ pub(crate) fn events_body(mut events: Vec<Bytes>, plan: StreamPlan) -> Response<
     response
 }
 
+/// A body that yields `events` one by one, as `plan` says.
+///
+/// The body is produced lazily, so each event leaves the socket on its own and the pacing
+/// delay is real time between writes, not a buffered body replayed at once.
+pub(crate) fn paced_body(mut events: Vec<Bytes>, plan: &StreamPlan) -> MockBody {
+    let delay = plan.chunk_delay;
+    let Some(fault) = &plan.fault else {
+        return StreamBody::new(paced(events, delay)).boxed_unsync();
+    };
+
+    let middle = events.len() / 2;
+    match fault.clone() {
+        StreamFault::Cut { after } => {
+            events.truncate(after);
+            let cut = stream::once(cut_connection(delay));
+            StreamBody::new(paced(events, delay).chain(cut)).boxed_unsync()
+        }
+        StreamFault::CutMidEvent { after } => {
+            events.truncate(after + 1);
+            if let Some(last) = events.last_mut() {
+                *last = last.slice(..last.len() / 2);
+            }
+            let cut = stream::once(cut_connection(delay));
+            StreamBody::new(paced(events, delay).chain(cut)).boxed_unsync()
+        }
+        StreamFault::Stall { after } => {
+            events.truncate(after);
+            StreamBody::new(paced(events, delay).chain(stream::pending())).boxed_unsync()
+        }
+        StreamFault::Endless => {
+            let repeated = events.get(middle).cloned().unwrap_or_default();
+            events.truncate(middle);
+            let forever = paced_forever(repeated, delay);
+            StreamBody::new(paced(events, delay).chain(forever)).boxed_unsync()
+        }
+        StreamFault::EndlessEvent { head } => {
+            events.truncate(middle);
+            events.push(head);
+            let filler = paced_forever(filler_piece(), delay);
+            StreamBody::new(paced(events, delay).chain(filler)).boxed_unsync()
+        }
+    }
+}
+
+/// A `200` body of `bytes` bytes that starts like a JSON object and never closes it, sent in
+/// pieces `delay` apart: an oversized answer, or with a delay, one that trickles.
+pub(crate) fn oversized(bytes: u64, delay: Duration) -> Response<MockBody> {
+    let head = Bytes::from_static(br#"{"id":"chatcmpl-oversized","padding":""#);
+    let pieces = bytes.saturating_sub(head.len() as u64) / FILLER_PIECE_BYTES as u64;
+    let filler = paced_forever(filler_piece(), delay).take(usize::try_from(pieces).unwrap_or(0));
+    let body = stream::once(async move { Ok(Frame::data(head)) }).chain(filler);
+
+    let mut response = Response::new(StreamBody::new(body).boxed_unsync());
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+fn filler_piece() -> Bytes {
+    Bytes::from(vec![b'a'; FILLER_PIECE_BYTES])
+}
+
 type FrameResult = Result<Frame<Bytes>, StreamCut>;
+
+/// `piece` again and again, `delay` apart.
+fn paced_forever(piece: Bytes, delay: Duration) -> impl futures_util::Stream<Item = FrameResult> {
+    stream::repeat(piece).then(move |piece| async move {
+        if delay.is_zero() {
+            // Lets the connection task see a client that left, and other tasks run.
+            tokio::task::yield_now().await;
+        } else {
+            tokio::time::sleep(delay).await;
+        }
+        Ok(Frame::data(piece))
+    })
+}
 
 fn paced(events: Vec<Bytes>, delay: Duration) -> impl futures_util::Stream<Item = FrameResult> {
     stream::iter(events)

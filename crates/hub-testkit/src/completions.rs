@@ -110,7 +110,7 @@ pub(crate) fn respond(
     body: &Map<String, Value>,
     exchange: &Exchange,
 ) -> Result<Response<MockBody>, ApiError> {
-    Ok(render(config, body, exchange)?.into_response(exchange.stream))
+    Ok(render(config, body, exchange)?.into_response(&exchange.stream))
 }
 
 /// The reply to a valid request, before it is framed.

@@ -90,4 +90,21 @@ pub enum Fault {
     TruncateStream { after_chunks: usize },
     /// Answer `200` with `Content-Type: application/json` and a body that is not JSON.
     InvalidJson,
+    /// Answer with this status and an HTML page, as a proxy in front of an API does.
+    NotJson { status: u16 },
+    /// On streamed responses, send this many events and the first half of the next (cut in
+    /// the middle of its `data:` line), then close the connection.
+    CutMidEvent { after_events: usize },
+    /// On streamed responses, send this many events, then nothing more; the connection stays
+    /// open until the client leaves or the emulator shuts down.
+    StallStream { after_events: usize },
+    /// On streamed responses, send the answer's events up to its middle one (a content delta
+    /// for answers of a few words), then repeat that one forever, paced by the stream delay.
+    EndlessStream,
+    /// On streamed responses, send the answer's events up to its middle one, then a `data:`
+    /// line that never ends.
+    EndlessLine,
+    /// Answer `200` with a JSON-looking body of this many bytes, produced as it is sent (in
+    /// pieces paced by the stream delay, so a delay makes it trickle).
+    Oversized { bytes: u64 },
 }

@@ -279,17 +279,17 @@ async fn handle(
     } else {
         lock(&state.fault).clone()
     };
-    let action = fault::action(fault);
+    let action = fault::action(fault, state.stream_chunk_delay);
     let latency = *lock(&state.latency);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
 
-    let cut_after = match action {
+    let stream_fault = match action {
         Action::Answer(response) => return Ok(response),
         Action::Reset => return Err(InjectedReset),
         Action::Stall => return std::future::pending().await,
-        Action::Serve { cut_after } => cut_after,
+        Action::Serve { stream } => stream,
     };
 
     let exchange = Exchange {
@@ -297,7 +297,7 @@ async fn handle(
         created: unix_now(),
         stream: StreamPlan {
             chunk_delay: state.stream_chunk_delay,
-            cut_after,
+            fault: stream_fault,
         },
     };
     Ok(state.api.answer(&parts, body, &exchange))

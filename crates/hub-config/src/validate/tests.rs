@@ -177,6 +177,25 @@ fn limits_of_zero_or_past_their_bounds_are_faults() {
 }
 
 #[test]
+fn upstream_limits_of_zero_or_past_their_bounds_are_faults() {
+    let mut config = valid();
+    config.general.max_upstream_response_bytes = 0;
+    config.general.max_upstream_event_bytes = 512;
+    config.general.max_upstream_stream_bytes = 0;
+    config.general.max_upstream_stream_seconds = 0;
+
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "general.max_upstream_response_bytes: must be between 1024 and 4294967296",
+            "general.max_upstream_event_bytes: must be between 1024 and 1073741824",
+            "general.max_upstream_stream_bytes: must be between 1024 and 1099511627776",
+            "general.max_upstream_stream_seconds: must be between 1 and 604800",
+        ]
+    );
+}
+
+#[test]
 fn the_default_limits_are_valid() {
     let config = valid();
 

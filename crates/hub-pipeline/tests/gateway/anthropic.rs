@@ -3,6 +3,6 @@
 
 mod chat;
 mod errors;
-mod harness;
+pub(crate) mod harness;
 mod stream;
 mod tools;

@@ -4,5 +4,5 @@
 mod chat;
 mod embeddings;
 mod errors;
-mod harness;
+pub(crate) mod harness;
 mod stream;

@@ -124,8 +124,14 @@ impl AnthropicProvider {
             .await?;
 
         let message: MessageResponse = serde_json::from_slice(&bytes).map_err(|error| {
-            self.upstream
-                .protocol(format!("unexpected response body: {error}"))
+            // A proxy or a degraded API may answer 200 with an error object; its words
+            // serve the client better than a parse error.
+            match serde_json::from_slice::<wire::ErrorResponse>(&bytes) {
+                Ok(reported) => error::reported(&self.key, reported.error),
+                Err(_) => self
+                    .upstream
+                    .protocol(format!("unexpected response body: {error}")),
+            }
         })?;
         let completion = response::completion(message, unix_now());
         Ok(ChatResponse::Complete(Box::new(completion)))

@@ -147,6 +147,11 @@ impl AnthropicMock {
         self.state.requests()
     }
 
+    /// How many client connections are open now, so a test can see a caller hang up.
+    pub fn open_connections(&self) -> usize {
+        self.state.open_connections()
+    }
+
     /// Stops accepting, closes every open connection (stalled ones included) and waits for the
     /// server task to finish.
     pub async fn shutdown(mut self) {

@@ -1,7 +1,7 @@
 //! The emulator's accept loop, one hyper HTTP/1.1 connection per socket, and the checks a
 //! request passes in the real API's order: route, method, key, version, body, model.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -45,6 +45,7 @@ pub(crate) struct State {
     latency: Mutex<Duration>,
     requests: Mutex<Vec<RecordedRequest>>,
     next_id: AtomicU64,
+    open_connections: AtomicUsize,
 }
 
 impl State {
@@ -56,7 +57,12 @@ impl State {
             stream_error: Mutex::new(None),
             requests: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
+            open_connections: AtomicUsize::new(0),
         }
+    }
+
+    pub(crate) fn open_connections(&self) -> usize {
+        self.open_connections.load(Ordering::SeqCst)
     }
 
     pub(crate) fn set_fault(&self, fault: Option<Fault>) {
@@ -119,11 +125,14 @@ async fn serve_connection(stream: TcpStream, state: Arc<State>) {
         debug!(%error, "could not disable Nagle's algorithm");
     }
 
+    state.open_connections.fetch_add(1, Ordering::SeqCst);
+    let counted = Arc::clone(&state);
     let service = service_fn(move |request| handle(Arc::clone(&state), request));
     let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     if let Err(error) = connection.await {
         debug!(%error, "connection closed with an error");
     }
+    counted.open_connections.fetch_sub(1, Ordering::SeqCst);
 }
 
 async fn handle(
@@ -136,17 +145,17 @@ async fn handle(
     lock(&state.requests).push(recorded);
     debug!(method = %parts.method, path = %parts.uri, "request received");
 
-    let action = fault::action(lock(&state.fault).clone());
+    let action = fault::action(lock(&state.fault).clone(), state.config.stream_chunk_delay);
     let latency = *lock(&state.latency);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
 
-    let cut_after = match action {
+    let stream_fault = match action {
         Action::Answer(response) => return Ok(response),
         Action::Reset => return Err(InjectedReset),
         Action::Stall => return std::future::pending().await,
-        Action::Serve { cut_after } => cut_after,
+        Action::Serve { stream } => stream,
     };
 
     let serial = state.next_id.fetch_add(1, Ordering::Relaxed);
@@ -156,7 +165,7 @@ async fn handle(
         request_id: format!("req_mock{serial:06}"),
         stream: StreamPlan {
             chunk_delay: state.config.stream_chunk_delay,
-            cut_after,
+            fault: stream_fault,
         },
         stream_error: lock(&state.stream_error).clone(),
     };
@@ -295,5 +304,5 @@ fn respond(request: &MessagesRequest<'_>, exchange: &Exchange<'_>) -> Response<M
         let data = error_body(&error.kind, &error.message, &exchange.request_id);
         events.push(reply::event("error", &data));
     }
-    body::events_body(events, exchange.stream)
+    body::events_body(events, &exchange.stream)
 }

@@ -114,12 +114,12 @@ impl AzureApi {
                 check_roles(body, version)?;
                 check_filter(body.get("messages"))?;
                 let rendered = chat::render(&self.openai, body, exchange)?;
-                Ok(filters::annotate_chat(rendered).into_response(exchange.stream))
+                Ok(filters::annotate_chat(rendered).into_response(&exchange.stream))
             }
             Operation::Completions => {
                 check_filter(body.get("prompt"))?;
                 let rendered = completions::render(&self.openai, body, exchange)?;
-                Ok(filters::annotate_completion(rendered).into_response(exchange.stream))
+                Ok(filters::annotate_completion(rendered).into_response(&exchange.stream))
             }
             Operation::Embeddings => Ok(embeddings::respond(&self.openai, body)?),
         }

@@ -75,7 +75,8 @@ impl AwsCredentialsMock {
         let (stop, stopped) = oneshot::channel();
         let shared = Arc::clone(&state);
         let service = move |request| handle(Arc::clone(&shared), request);
-        let task = tokio::spawn(server::accept(listener, stopped, service));
+        let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let task = tokio::spawn(server::accept(listener, stopped, service, open));
         Ok(AwsCredentialsMock {
             addr,
             state,

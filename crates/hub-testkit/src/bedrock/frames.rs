@@ -7,15 +7,12 @@ use std::time::Duration;
 use aws_smithy_eventstream::frame::write_message_to;
 use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
 use bytes::Bytes;
-use futures_util::stream::{self, StreamExt};
 use http::header::CONTENT_TYPE;
 use http::{Response, StatusCode};
-use http_body_util::{BodyExt, StreamBody};
-use hyper::body::Frame;
 use serde_json::Value;
 
 use super::BedrockFault;
-use crate::body::{MockBody, StreamCut};
+use crate::body::{self, MockBody, StreamFault, StreamPlan};
 
 /// Bedrock pads event payloads with a `p` member so their lengths reveal nothing; clients
 /// must ignore members they do not know, so the emulator pads too.
@@ -64,8 +61,7 @@ pub(super) fn response(
     delay: Duration,
     fault: Option<&BedrockFault>,
 ) -> Response<MockBody> {
-    let mut cut = false;
-    match fault {
+    let stream_fault = match fault {
         Some(BedrockFault::StreamException {
             after_events,
             exception_type,
@@ -73,10 +69,7 @@ pub(super) fn response(
         }) => {
             frames.truncate(*after_events);
             frames.push(exception(exception_type, message));
-        }
-        Some(BedrockFault::TruncateStream { after_events }) => {
-            frames.truncate(*after_events);
-            cut = true;
+            None
         }
         Some(BedrockFault::CorruptFrame { index }) => {
             if let Some(frame) = frames.get_mut(*index) {
@@ -86,25 +79,29 @@ pub(super) fn response(
                 }
                 *frame = Bytes::from(bytes);
             }
+            None
         }
-        _ => {}
-    }
-
-    let paced = stream::iter(frames)
-        .enumerate()
-        .then(move |(index, frame)| async move {
-            if index > 0 && !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
-            Ok::<_, StreamCut>(Frame::data(frame))
-        });
-    let body = if cut {
-        StreamBody::new(paced.chain(stream::once(cut_connection()))).boxed_unsync()
-    } else {
-        StreamBody::new(paced).boxed_unsync()
+        Some(BedrockFault::TruncateStream { after_events }) => Some(StreamFault::Cut {
+            after: *after_events,
+        }),
+        Some(BedrockFault::CutMidFrame { after_events }) => Some(StreamFault::CutMidEvent {
+            after: *after_events,
+        }),
+        Some(BedrockFault::StallStream { after_events }) => Some(StreamFault::Stall {
+            after: *after_events,
+        }),
+        Some(BedrockFault::EndlessStream) => Some(StreamFault::Endless),
+        Some(BedrockFault::EndlessFrame) => Some(StreamFault::EndlessEvent {
+            head: huge_prelude(),
+        }),
+        _ => None,
     };
 
-    let mut response = Response::new(body);
+    let plan = StreamPlan {
+        chunk_delay: delay,
+        fault: stream_fault,
+    };
+    let mut response = Response::new(body::paced_body(frames, &plan));
     *response.status_mut() = StatusCode::OK;
     response.headers_mut().insert(
         CONTENT_TYPE,
@@ -113,12 +110,15 @@ pub(super) fn response(
     response
 }
 
-async fn cut_connection() -> Result<Frame<Bytes>, StreamCut> {
-    // hyper drops its write buffer when the body fails, so the body yields once to let the
-    // frames already produced reach the socket before the connection closes.
-    tokio::task::yield_now().await;
-    tokio::time::sleep(Duration::from_millis(10)).await;
-    Err(StreamCut)
+/// The prelude of a frame announcing 16 MiB with no headers: valid, and within the format's
+/// limits, so only a decoder bounding frames below that refuses it at once.
+fn huge_prelude() -> Bytes {
+    let mut prelude = Vec::with_capacity(12);
+    prelude.extend_from_slice(&(16_u32 * 1024 * 1024).to_be_bytes());
+    prelude.extend_from_slice(&0_u32.to_be_bytes());
+    let crc = crc32fast::hash(&prelude);
+    prelude.extend_from_slice(&crc.to_be_bytes());
+    Bytes::from(prelude)
 }
 
 #[cfg(test)]

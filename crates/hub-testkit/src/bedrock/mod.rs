@@ -177,6 +177,21 @@ pub enum BedrockFault {
     ResetBeforeResponse,
     /// Read the request and never answer.
     Stall,
+    /// On ConverseStream, send this many frames and the first half of the next, then close
+    /// the connection.
+    CutMidFrame { after_events: usize },
+    /// On ConverseStream, send this many frames, then nothing more, keeping the connection open.
+    StallStream { after_events: usize },
+    /// On ConverseStream, send the frames up to the middle one (a content delta for answers of
+    /// a few words), then repeat that one forever, paced by the frame delay.
+    EndlessStream,
+    /// On ConverseStream, send the frames up to the middle one, then the prelude of a frame
+    /// announcing 16 MiB, then filler bytes forever.
+    EndlessFrame,
+    /// Answer with this status and an HTML page, as a proxy in front of an API does.
+    NotJson { status: u16 },
+    /// Answer `200` with a JSON-looking body of this many bytes, produced as it is sent.
+    Oversized { bytes: u64 },
 }
 
 /// A running Bedrock Runtime emulator on a loopback socket. Dropping it stops the server.
@@ -227,6 +242,11 @@ impl BedrockMock {
     /// Every request received so far, in arrival order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.requests()
+    }
+
+    /// How many client connections are open now, so a test can see a caller hang up.
+    pub fn open_connections(&self) -> usize {
+        self.state.open_connections()
     }
 
     /// Stops accepting, closes every connection and waits for the server task.

@@ -2,7 +2,7 @@
 //! force, route to the operation.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -24,7 +24,8 @@ use tracing::debug;
 use super::error::AwsError;
 use super::sigv4::{self, Accepted};
 use super::{BedrockFault, BedrockMockConfig, converse, invoke, percent_decode};
-use crate::body::MockBody;
+use crate::body::{self, MockBody};
+use crate::fault;
 use crate::record::RecordedRequest;
 
 /// Bedrock refuses larger request bodies; tests never need more.
@@ -37,6 +38,7 @@ pub(super) struct State {
     fault: Mutex<Option<BedrockFault>>,
     requests: Mutex<Vec<RecordedRequest>>,
     next_id: AtomicU64,
+    open_connections: Arc<AtomicUsize>,
 }
 
 impl State {
@@ -46,7 +48,12 @@ impl State {
             fault: Mutex::new(None),
             requests: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
+            open_connections: Arc::new(AtomicUsize::new(0)),
         }
+    }
+
+    pub(super) fn open_connections(&self) -> usize {
+        self.open_connections.load(Ordering::SeqCst)
     }
 
     pub(super) fn set_fault(&self, fault: Option<BedrockFault>) {
@@ -81,16 +88,18 @@ struct InjectedReset;
 
 /// Serves the Bedrock API until `stop` fires.
 pub(super) async fn serve(listener: TcpListener, state: Arc<State>, stop: oneshot::Receiver<()>) {
+    let open = Arc::clone(&state.open_connections);
     let service = move |request| handle(Arc::clone(&state), request);
-    accept(listener, stop, service).await;
+    accept(listener, stop, service, open).await;
 }
 
 /// Accepts connections, each served by `service`, until `stop` fires; then closes every
-/// connection still open.
+/// connection still open. `open` counts the connections open at any time.
 pub(super) async fn accept<S, F, E>(
     listener: TcpListener,
     mut stop: oneshot::Receiver<()>,
     service: S,
+    open: Arc<AtomicUsize>,
 ) where
     S: Fn(Request<Incoming>) -> F + Clone + Send + 'static,
     F: Future<Output = Result<Response<MockBody>, E>> + Send + 'static,
@@ -102,7 +111,7 @@ pub(super) async fn accept<S, F, E>(
             _ = &mut stop => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(serve_connection(stream, service.clone()));
+                    connections.spawn(serve_connection(stream, service.clone(), Arc::clone(&open)));
                 }
                 Err(error) => {
                     // Running out of file descriptors clears up as connections close.
@@ -116,7 +125,7 @@ pub(super) async fn accept<S, F, E>(
     connections.shutdown().await;
 }
 
-async fn serve_connection<S, F, E>(stream: TcpStream, service: S)
+async fn serve_connection<S, F, E>(stream: TcpStream, service: S, open: Arc<AtomicUsize>)
 where
     S: Fn(Request<Incoming>) -> F + Send + 'static,
     F: Future<Output = Result<Response<MockBody>, E>> + Send + 'static,
@@ -126,11 +135,13 @@ where
     if let Err(error) = stream.set_nodelay(true) {
         debug!(%error, "could not disable Nagle's algorithm");
     }
+    open.fetch_add(1, Ordering::SeqCst);
     let service = service_fn(service);
     let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     if let Err(error) = connection.await {
         debug!(%error, "connection closed with an error");
     }
+    open.fetch_sub(1, Ordering::SeqCst);
 }
 
 async fn handle(
@@ -196,6 +207,10 @@ async fn answer(
         }
         Some(BedrockFault::ResetBeforeResponse) => return Err(Refusal::Reset),
         Some(BedrockFault::Stall) => return std::future::pending().await,
+        Some(BedrockFault::NotJson { status }) => return Ok(fault::html_page(*status)),
+        Some(BedrockFault::Oversized { bytes }) => {
+            return Ok(body::oversized(*bytes, config.stream_frame_delay));
+        }
         _ => {}
     }
 

@@ -224,7 +224,7 @@ fn json_body(
 fn stream(query: Option<&str>, events: Vec<Value>, exchange: &Exchange) -> Response<MockBody> {
     let sse = query.is_some_and(|query| query.split('&').any(|pair| pair == "alt=sse"));
     if sse {
-        body::events_body(events.iter().map(body::event).collect(), exchange.stream)
+        body::events_body(events.iter().map(body::event).collect(), &exchange.stream)
     } else {
         body::json(StatusCode::OK, &json!(events))
     }

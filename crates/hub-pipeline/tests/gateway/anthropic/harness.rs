@@ -53,9 +53,17 @@ impl Claude {
 
     /// The gateway on the default configuration as `edit` changes it.
     pub(crate) async fn start_with(edit: impl FnOnce(&mut Value)) -> Claude {
+        Claude::start_before(AnthropicConfig::default(), edit).await
+    }
+
+    /// The gateway as `edit` configures it, before an emulator configured by `mock`.
+    pub(crate) async fn start_before(
+        mock: AnthropicConfig,
+        edit: impl FnOnce(&mut Value),
+    ) -> Claude {
         let mock = AnthropicMock::start(AnthropicConfig {
             api_key: Some(KEY.to_owned()),
-            ..AnthropicConfig::default()
+            ..mock
         })
         .await
         .expect("the emulator starts");

@@ -1,5 +1,11 @@
 //! An upstream that fails, refuses, stalls or breaks: the client gets a clear error that
-//! names the provider, never a hang.
+//! names the provider, never a hang. This file holds the OpenAI emulator's refusals and
+//! breaks; `streams` and `bodies` play the faults whose handling differs by wire format
+//! against every stream format.
+
+mod bodies;
+mod streams;
+mod upstreams;
 
 use crate::common::{Harness, chat};
 use http::StatusCode;
