@@ -172,6 +172,7 @@ where
         }
         Route::Metrics => {
             let handle = metrics.ok_or_else(|| unknown_route("/metrics"))?;
+            metrics::runtime();
             let mut response = Response::new(full_body(Bytes::from(handle.render())));
             let text = HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8");
             response.headers_mut().insert(header::CONTENT_TYPE, text);

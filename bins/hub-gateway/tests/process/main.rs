@@ -1,6 +1,6 @@
 //! The `hub-gateway` binary as users run it: configured by environment, refusing bad
-//! configurations, stopping gracefully, driven by the official `openai` Python client, and
-//! following a configuration database.
+//! configurations, stopping gracefully, driven by the official `openai` Python client,
+//! following a configuration database, and leaking nothing under broken upstreams.
 
 mod access_keys;
 mod admin;
@@ -9,6 +9,7 @@ mod azure;
 mod bedrock;
 mod common;
 mod database;
+mod faults;
 mod healthcheck;
 mod openai_python;
 mod secrets;

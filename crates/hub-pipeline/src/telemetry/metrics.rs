@@ -20,6 +20,9 @@ pub(crate) const IN_FLIGHT: &str = "hub_requests_in_flight";
 pub(crate) const OPEN_CONNECTIONS: &str = "hub_open_connections";
 /// Connections closed and requests refused because a limit was reached, by limit.
 pub(crate) const REFUSED: &str = "hub_refused_total";
+/// Tasks alive on the async runtime, read when `/metrics` is scraped: a count that keeps
+/// growing under a steady load is a task leak.
+pub(crate) const RUNTIME_TASKS: &str = "hub_runtime_alive_tasks";
 /// Time the gateway itself spent on a request: until the answer was ready to send, less
 /// the time spent waiting on upstreams, in seconds.
 pub(crate) const OVERHEAD: &str = "hub_gateway_overhead_seconds";
@@ -109,6 +112,10 @@ fn describe() {
     describe_counter!(
         REFUSED,
         "Connections closed and requests refused at a limit, by limit."
+    );
+    describe_gauge!(
+        RUNTIME_TASKS,
+        "Tasks alive on the async runtime, read at scrape time."
     );
     describe_histogram!(
         OVERHEAD,
@@ -229,6 +236,14 @@ pub(crate) fn retried(pipeline: &str, model: &str, fallback: bool) {
 /// Moves the in-flight gauge.
 pub(crate) fn in_flight(delta: f64) {
     gauge!(IN_FLIGHT).increment(delta);
+}
+
+/// Sets the runtime gauges from the runtime serving this call.
+pub(crate) fn runtime() {
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    gauge!(RUNTIME_TASKS).set(handle.metrics().num_alive_tasks() as f64);
 }
 
 /// Moves the open-connections gauge.

@@ -295,6 +295,10 @@ async fn metrics_count_known_traffic() {
     );
     assert!(text.contains("# TYPE hub_requests_in_flight gauge"));
     assert!(text.contains("# TYPE hub_open_connections gauge"));
+    assert!(
+        sample(&scrape, "hub_runtime_alive_tasks", &[]) >= Some(1.0),
+        "the server task at least: {text}"
+    );
     hub.stop().await;
 }
 
