@@ -280,9 +280,9 @@ pipelines:
 }
 
 /// A child process and the address it serves; killed when dropped.
-struct Process {
+pub(crate) struct Process {
     child: Option<Child>,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
 }
 
 impl Process {
@@ -298,7 +298,7 @@ impl Process {
         Process::ready(child, addr)
     }
 
-    fn gateway(binary: &Path, config: &Path, log: &Path) -> anyhow::Result<Process> {
+    pub(crate) fn gateway(binary: &Path, config: &Path, log: &Path) -> anyhow::Result<Process> {
         let addr = free_port()?;
         let child = Command::new(binary)
             .env("CONFIG_FILE_PATH", config)
@@ -331,7 +331,7 @@ impl Process {
         bail!("nothing listens on {addr} 10 s after start")
     }
 
-    fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.as_ref().map_or(0, Child::id)
     }
 }
@@ -347,7 +347,7 @@ impl Drop for Process {
 
 /// A port free now on loopback. Another process could take it before it is used; on a
 /// bench machine that risk is accepted.
-fn free_port() -> anyhow::Result<SocketAddr> {
+pub(crate) fn free_port() -> anyhow::Result<SocketAddr> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
@@ -377,7 +377,7 @@ fn clock_ticks_per_second() -> f64 {
 }
 
 /// Resident memory of a process, in KiB.
-fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+pub(crate) fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let line = status
         .lines()
@@ -390,7 +390,7 @@ fn rss_kib(pid: u32) -> anyhow::Result<u64> {
         .parse()?)
 }
 
-fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
         PathBuf::from,

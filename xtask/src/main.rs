@@ -6,11 +6,14 @@
 //!   database tests against a real PostgreSQL.
 //! - `cargo xtask bench`: the gateway's CPU, latency, throughput and memory, each beside a
 //!   baseline measured in the same run.
+//! - `cargo xtask soak`: the gateway for minutes under a steady mix of calls, upstream faults
+//!   and clients that leave, then a check that it leaked no connection, task or memory.
 //! - `cargo xtask dist`: release archives of the binaries with checksums, under
 //!   `target/dist/`.
 
 mod bench;
 mod dist;
+mod soak;
 mod test;
 
 use std::process::{Command, ExitCode};
@@ -22,6 +25,8 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   test    check formatting, run clippy with -D warnings, and run every test
   bench   measure the gateway against the emulator it fronts
+  soak    run the gateway under faults for minutes and check it leaks nothing
+          [--seconds N (180)] [--rate CALLS_PER_SECOND (30)] [--profile NAME (dev)]
   dist    build release archives with checksums under target/dist/ [--target TRIPLE]...
 
 The database tests use the PostgreSQL server DATABASE_URL names, when it is set; otherwise
@@ -33,6 +38,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("soak") => soak::run(&args[1..]),
         Some("dist") => dist::run(&args[1..]),
         Some("-h" | "--help") => {
             say(USAGE);

@@ -58,11 +58,15 @@ impl Upstreams {
     async fn start() -> Upstreams {
         let mut mocks = Vec::new();
         for (name, fault, _) in FAULTS {
-            let mock = OpenAiMock::start(MockConfig::default()).await.unwrap();
+            let mock = OpenAiMock::start(MockConfig::default())
+                .await
+                .expect("an emulator starts");
             mock.set_fault(fault);
             mocks.push((name, mock));
         }
-        let oversized = OpenAiMock::start(MockConfig::default()).await.unwrap();
+        let oversized = OpenAiMock::start(MockConfig::default())
+            .await
+            .expect("an emulator starts");
         oversized.set_fault(Some(Fault::Oversized {
             bytes: 8 * 1024 * 1024,
         }));
@@ -71,7 +75,7 @@ impl Upstreams {
             ..MockConfig::default()
         })
         .await
-        .unwrap();
+        .expect("an emulator starts");
         Upstreams {
             mocks,
             oversized,
@@ -130,7 +134,7 @@ async fn post(client: &HttpClient, gateway: &GatewayProcess, body: String) -> St
     let request = Request::post(format!("http://{}/v1/chat/completions", gateway.addr))
         .header("content-type", "application/json")
         .body(Full::new(Bytes::from(body)))
-        .unwrap();
+        .expect("a request");
     let exchange = async {
         let response = client.request(request).await.expect("the gateway answers");
         let status = response.status();
@@ -147,7 +151,7 @@ async fn leave_mid_stream(client: &HttpClient, gateway: &GatewayProcess) {
     let request = Request::post(format!("http://{}/v1/chat/completions", gateway.addr))
         .header("content-type", "application/json")
         .body(Full::new(Bytes::from(chat("slow", true))))
-        .unwrap();
+        .expect("a request");
     let response = client.request(request).await.expect("the gateway answers");
     let mut body = response.into_body();
     let first = tokio::time::timeout(Duration::from_secs(10), body.frame()).await;
@@ -173,11 +177,19 @@ async fn round(client: &HttpClient, gateway: &GatewayProcess) {
 
 /// The gauge `name`, scraped on a connection of its own that closes after the answer.
 async fn gauge(gateway: &GatewayProcess, name: &str) -> f64 {
-    let mut stream = TcpStream::connect(gateway.addr).await.unwrap();
+    let mut stream = TcpStream::connect(gateway.addr)
+        .await
+        .expect("the gateway accepts");
     let request = "GET /metrics HTTP/1.1\r\nhost: hub\r\nconnection: close\r\n\r\n";
-    stream.write_all(request.as_bytes()).await.unwrap();
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("the request is sent");
     let mut text = String::new();
-    stream.read_to_string(&mut text).await.unwrap();
+    stream
+        .read_to_string(&mut text)
+        .await
+        .expect("the metrics are read");
     text.lines()
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
         .unwrap_or(0.0)
@@ -185,7 +197,8 @@ async fn gauge(gateway: &GatewayProcess, name: &str) -> f64 {
 
 /// Resident memory of the gateway, in KiB.
 fn rss_kib(gateway: &GatewayProcess) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", gateway.child.id())).unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{}/status", gateway.child.id()))
+        .expect("the gateway's /proc status");
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))
