@@ -10,6 +10,8 @@
 
 mod access;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod gateway;
 mod limits;
 mod operation;

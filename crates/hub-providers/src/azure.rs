@@ -21,11 +21,13 @@ use hub_core::chat::{ChatCompletion, ChatCompletionChunk, ChatCompletionRequest,
 use hub_core::completion::{Completion, CompletionRequest};
 use hub_core::config::{ModelConfig, ProviderConfig, ProviderType};
 use hub_core::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
-use hub_core::{BoxFuture, ChatResponse, CompletionResponse, Error, Provider};
+use hub_core::{
+    BoxFuture, BoxStream, ChatResponse, ChatStream, CompletionResponse, Error, Provider,
+};
 
 use crate::openai_wire::{OpenAiWire, json_headers, secret_header};
 use crate::redact::Redactor;
-use crate::upstream::Upstream;
+use crate::upstream::{ErrorParser, Upstream};
 use crate::{BuildError, HttpClient};
 
 /// An Azure OpenAI resource.
@@ -58,7 +60,7 @@ impl AzureProvider {
 
         let provider = AzureProvider {
             key: config.key.clone(),
-            wire: OpenAiWire::new(upstream, headers(config)?, error::error_body),
+            wire: OpenAiWire::new(upstream, headers(config)?, ERROR_PARSER),
             endpoint,
             api_version,
         };
@@ -116,8 +118,7 @@ impl Provider for AzureProvider {
             let request = chat_request(model, request);
             if request.is_stream() {
                 let chunks = self.wire.call_stream::<ChatCompletionChunk>(&url, &request);
-                let chunks = chunks.await?.filter_map(stream::chat_chunk_for_client);
-                Ok(ChatResponse::Stream(Box::pin(chunks)))
+                Ok(ChatResponse::Stream(chat_chunks(chunks.await?)))
             } else {
                 let completion = self.wire.call::<ChatCompletion>(&url, &request);
                 Ok(ChatResponse::Complete(Box::new(completion.await?)))
@@ -159,12 +160,23 @@ impl Provider for AzureProvider {
     }
 }
 
+/// Reads Azure's error bodies into OpenAI's.
+pub(crate) const ERROR_PARSER: ErrorParser = error::error_body;
+
+/// The chunks of an Azure chat stream as a client should see them ([`stream`]).
+pub(crate) fn chat_chunks(chunks: BoxStream<Result<ChatCompletionChunk, Error>>) -> ChatStream {
+    Box::pin(chunks.filter_map(stream::chat_chunk_for_client))
+}
+
 /// The chat request as Azure takes it.
 ///
 /// The deployment chooses the model, so `model` only documents it. Azure's GA API versions
 /// predate the `developer` role and refuse it; a `system` message is what they offer for the
 /// same purpose, and newer versions treat it as developer instructions for reasoning models.
-fn chat_request(model: &ModelConfig, mut request: ChatCompletionRequest) -> ChatCompletionRequest {
+pub(crate) fn chat_request(
+    model: &ModelConfig,
+    mut request: ChatCompletionRequest,
+) -> ChatCompletionRequest {
     request.model.clone_from(&model.model_type);
     for message in &mut request.messages {
         if let ChatMessage::Developer(instructions) = message {

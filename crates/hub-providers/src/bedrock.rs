@@ -21,22 +21,24 @@ mod settings;
 mod sigv4;
 mod stream;
 
+pub(crate) use self::error::from_response as status_error;
+pub(crate) use self::eventstream::{Frame, FrameStream};
+
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Response, Uri, header};
 use http_body_util::Full;
-use hub_core::chat::ChatCompletionRequest;
+use hub_core::chat::{ChatCompletion, ChatCompletionRequest};
 use hub_core::config::{ModelConfig, ProviderConfig, ProviderType};
 use hub_core::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
-use hub_core::{BoxFuture, ChatResponse, Error, Provider};
+use hub_core::{BoxFuture, ChatResponse, ChatStream, Error, Provider};
 use hyper::body::Incoming;
 use serde::Serialize;
 use tokio::time::Instant;
 
 use self::credentials::CredentialCache;
-use self::eventstream::FrameStream;
 use self::response::{ConverseResponse, Envelope};
 use self::settings::{AuthSettings, Settings};
 use self::sigv4::{encode_label, sign_request};
@@ -162,7 +164,7 @@ impl BedrockProvider {
         model: &ModelConfig,
         request: ChatCompletionRequest,
     ) -> Result<ChatResponse, Error> {
-        let body = encode(&request::converse(&request)?)?;
+        let body = converse_body(&request)?;
         let deadline = self.upstream.deadline();
         if !request.is_stream() {
             let completion = self.converse(model, body, deadline).await?;
@@ -177,15 +179,16 @@ impl BedrockProvider {
             .as_ref()
             .and_then(|options| options.include_usage)
             .unwrap_or(false);
-        let translator = Translator::new(
-            &self.key,
-            envelope(response.headers(), model),
-            include_usage,
-        );
-        let frames = FrameStream::new(response.into_body(), self.upstream.stream_limits());
+        let (parts, body) = response.into_parts();
 
         // The first frame is awaited like a response head, within the call's deadline.
-        let opened = stream::open(self.upstream.clone(), frames, translator);
+        let opened = chat_chunks(
+            self.upstream.clone(),
+            &parts.headers,
+            model,
+            body,
+            include_usage,
+        );
         let stream = tokio::time::timeout_at(deadline, opened)
             .await
             .map_err(|_| self.upstream.timed_out())??;
@@ -201,17 +204,9 @@ impl BedrockProvider {
         let response = self
             .send(&model.model_type, Operation::Converse, body, deadline)
             .await?;
-        let envelope = envelope(response.headers(), model);
-
-        let body = self
-            .upstream
-            .read_response(response.into_body(), deadline)
-            .await?;
-        let answer: ConverseResponse = serde_json::from_slice(&body).map_err(|error| {
-            self.upstream
-                .protocol(format!("unexpected Converse response: {error}"))
-        })?;
-        response::chat_completion(&self.key, answer, envelope)
+        let (parts, body) = response.into_parts();
+        let body = self.upstream.read_response(body, deadline).await?;
+        answer(&self.upstream, &parts.headers, model, &body)
     }
 
     /// Sends one authenticated call, turning an error status into Bedrock's error.
@@ -325,6 +320,41 @@ fn bearer(key: &str) -> Result<HeaderValue, BuildError> {
         })?;
     value.set_sensitive(true);
     Ok(value)
+}
+
+/// The Converse body a chat request becomes.
+pub(crate) fn converse_body(request: &ChatCompletionRequest) -> Result<Vec<u8>, Error> {
+    encode(&request::converse(request)?)
+}
+
+/// The chat completion for a Converse answer with `headers` and `body`.
+pub(crate) fn answer(
+    upstream: &Upstream,
+    headers: &HeaderMap,
+    model: &ModelConfig,
+    body: &[u8],
+) -> Result<ChatCompletion, Error> {
+    let answer: ConverseResponse = serde_json::from_slice(body)
+        .map_err(|error| upstream.protocol(format!("unexpected Converse response: {error}")))?;
+    response::chat_completion(&upstream.provider, answer, envelope(headers, model))
+}
+
+/// The client's chunks for a ConverseStream answer with `headers` and `body`, once its first
+/// frame has come.
+pub(crate) async fn chat_chunks<B>(
+    upstream: Upstream,
+    headers: &HeaderMap,
+    model: &ModelConfig,
+    body: B,
+    include_usage: bool,
+) -> Result<ChatStream, Error>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: std::fmt::Display,
+{
+    let translator = Translator::new(&upstream.provider, envelope(headers, model), include_usage);
+    let frames = FrameStream::new(body, upstream.stream_limits());
+    stream::open(upstream, frames, translator).await
 }
 
 fn encode(body: &impl Serialize) -> Result<Vec<u8>, Error> {

@@ -12,6 +12,8 @@ mod anthropic;
 mod azure;
 mod bedrock;
 mod client;
+#[doc(hidden)]
+pub mod fuzzing;
 mod openai;
 mod openai_wire;
 mod redact;

@@ -2,8 +2,10 @@
 //! with `[DONE]`, and OpenAI's error body. The `openai` and `azure` adapters both send through
 //! an [`OpenAiWire`]; they differ in URLs, auth headers and what they make of errors.
 
+use bytes::Bytes;
 use futures_util::StreamExt;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, Uri, header};
+use http_body::Body;
 use hub_core::{BoxStream, Error, ErrorBody};
 use hyper::body::Incoming;
 use serde::Serialize;
@@ -75,7 +77,8 @@ impl OpenAiWire {
             .await
     }
 
-    fn decode<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, Error> {
+    /// Reads an answer's body, or the error object an upstream sent in its place.
+    pub(crate) fn decode<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, Error> {
         serde_json::from_slice(body).map_err(|error| match reported_error(body) {
             Some(reported) => Error::UpstreamReported {
                 provider: self.upstream.provider.clone(),
@@ -117,9 +120,14 @@ pub(crate) fn secret_header(value: String, field: &'static str) -> Result<Header
 ///
 /// A stream that closes without `[DONE]` was cut off, and says so as its last item rather
 /// than passing for a complete answer.
-fn chunks<T>(upstream: Upstream, events: EventStream<Incoming>) -> BoxStream<Result<T, Error>>
+pub(crate) fn chunks<T, B>(
+    upstream: Upstream,
+    events: EventStream<B>,
+) -> BoxStream<Result<T, Error>>
 where
     T: DeserializeOwned + Send + 'static,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: std::error::Error + Send + Sync + 'static,
 {
     let state = Some(Box::pin(events));
     Box::pin(futures_util::stream::unfold(state, move |state| {

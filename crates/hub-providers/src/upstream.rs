@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response, StatusCode, Uri, header};
+use http_body::Body;
 use http_body_util::{BodyExt, Full, Limited};
 use hub_core::{Error, ErrorBody};
 use hyper::body::Incoming;
@@ -56,7 +57,7 @@ impl Upstream {
     }
 
     /// The events of a streamed body, within the client's stream limits.
-    pub(crate) fn events(&self, body: Incoming) -> EventStream<Incoming> {
+    pub(crate) fn events<B: Body>(&self, body: B) -> EventStream<B> {
         EventStream::new(body, self.stream_limits())
     }
 
@@ -111,12 +112,23 @@ impl Upstream {
             .read_body(response.into_body(), MAX_ERROR_BYTES, deadline)
             .await
             .unwrap_or_default();
-        Err(Error::UpstreamStatus {
+        Err(self.status_error(status, retry_after, &body, parse))
+    }
+
+    /// The error for an answer with an error `status` and `body`, read by `parse`.
+    pub(crate) fn status_error(
+        &self,
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        body: &[u8],
+        parse: ErrorParser,
+    ) -> Error {
+        Error::UpstreamStatus {
             provider: self.provider.clone(),
             status: status.as_u16(),
-            body: Box::new(parse(status, &body)),
+            body: Box::new(parse(status, body)),
             retry_after,
-        })
+        }
     }
 
     /// The error that ends a stream whose events stopped coming.

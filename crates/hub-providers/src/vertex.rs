@@ -18,16 +18,21 @@ mod stream;
 mod tools;
 mod wire;
 
+pub(crate) use self::error::error_body;
+pub(crate) use self::request::chat_request;
+
 #[cfg(test)]
 mod tests;
 
+use bytes::Bytes;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderMap, HeaderValue, Uri};
-use hub_core::chat::ChatCompletionRequest;
+use http_body::Body;
+use hub_core::chat::{ChatCompletion, ChatCompletionRequest};
 use hub_core::config::{ModelConfig, ProviderConfig, ProviderType};
 use hub_core::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
-use hub_core::{BoxFuture, ChatResponse, Error, Provider};
+use hub_core::{BoxFuture, ChatResponse, ChatStream, Error, Provider};
 use hyper::body::Incoming;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -157,11 +162,44 @@ impl VertexProvider {
             .upstream
             .read_response(response.into_body(), deadline)
             .await?;
-        serde_json::from_slice(&body).map_err(|error| {
-            self.upstream
-                .protocol(format!("unexpected response body: {error}"))
-        })
+        decode(&self.upstream, &body)
     }
+}
+
+/// Reads an answer's body.
+fn decode<T: DeserializeOwned>(upstream: &Upstream, body: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(body)
+        .map_err(|error| upstream.protocol(format!("unexpected response body: {error}")))
+}
+
+/// The chat completion for a `generateContent` answer's `body`, from `model`, created at
+/// `created` (Unix seconds).
+pub(crate) fn answer(
+    upstream: &Upstream,
+    body: &[u8],
+    model: &str,
+    created: u64,
+) -> Result<ChatCompletion, Error> {
+    let answer: GenerateContentResponse = decode(upstream, body)?;
+    let envelope = Envelope::of(&answer, model, created);
+    response::chat_completion(answer, envelope, &upstream.provider)
+}
+
+/// The client's chunks for a `streamGenerateContent` event-stream `body`.
+pub(crate) fn chat_chunks<B>(
+    upstream: Upstream,
+    body: B,
+    model: String,
+    created: u64,
+    include_usage: bool,
+) -> ChatStream
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let events = upstream.events(body);
+    let translator = Translator::new(upstream, model, created, include_usage);
+    stream::chunks(events, translator)
 }
 
 impl Provider for VertexProvider {
@@ -185,19 +223,19 @@ impl Provider for VertexProvider {
             if request.is_stream() {
                 let url = self.url(model, "streamGenerateContent?alt=sse")?;
                 let response = self.send(&url, &body, self.upstream.deadline()).await?;
-                let events = self.upstream.events(response.into_body());
                 let include_usage = request
                     .stream_options
                     .as_ref()
                     .and_then(|options| options.include_usage)
                     == Some(true);
-                let translator = Translator::new(
+                let chunks = chat_chunks(
                     self.upstream.clone(),
+                    response.into_body(),
                     model.model_type.clone(),
                     created,
                     include_usage,
                 );
-                return Ok(ChatResponse::Stream(stream::chunks(events, translator)));
+                return Ok(ChatResponse::Stream(chunks));
             }
 
             let url = self.url(model, "generateContent")?;

@@ -13,19 +13,23 @@ mod response;
 mod stream;
 mod wire;
 
+pub(crate) use self::error::status_error;
+pub(crate) use self::request::{Settings, translate};
+pub(crate) use self::stream::Translator;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Uri, header};
+use http_body::Body;
 use http_body_util::Full;
-use hub_core::chat::ChatCompletionRequest;
+use hub_core::chat::{ChatCompletion, ChatCompletionRequest};
 use hub_core::config::{ModelConfig, ProviderConfig, ProviderType};
-use hub_core::{BoxFuture, ChatResponse, Error, Provider};
+use hub_core::{BoxFuture, ChatResponse, ChatStream, Error, Provider};
 use hyper::body::Incoming;
 use tokio::time::Instant;
 
-use self::request::Settings;
-use self::stream::{Chunks, Translator};
+use self::stream::Chunks;
 use self::wire::MessageResponse;
 use crate::redact::Redactor;
 use crate::upstream::{MAX_ERROR_BYTES, Upstream, retry_after};
@@ -123,17 +127,7 @@ impl AnthropicProvider {
             .read_response(response.into_body(), deadline)
             .await?;
 
-        let message: MessageResponse = serde_json::from_slice(&bytes).map_err(|error| {
-            // A proxy or a degraded API may answer 200 with an error object; its words
-            // serve the client better than a parse error.
-            match serde_json::from_slice::<wire::ErrorResponse>(&bytes) {
-                Ok(reported) => error::reported(&self.key, reported.error),
-                Err(_) => self
-                    .upstream
-                    .protocol(format!("unexpected response body: {error}")),
-            }
-        })?;
-        let completion = response::completion(message, unix_now());
+        let completion = answer(&self.upstream, &bytes, unix_now())?;
         Ok(ChatResponse::Complete(Box::new(completion)))
     }
 
@@ -144,13 +138,37 @@ impl AnthropicProvider {
     ) -> Result<ChatResponse, Error> {
         let response = self.send(&body, self.upstream.deadline()).await?;
 
-        let timeout = self.upstream.timeout;
-        let events = Box::pin(self.upstream.events(response.into_body()));
         let translator = Translator::new(&self.key, unix_now(), include_usage);
-        Ok(ChatResponse::Stream(Box::pin(Chunks::new(
-            events, translator, timeout,
-        ))))
+        let chunks = chunks(&self.upstream, response.into_body(), translator);
+        Ok(ChatResponse::Stream(chunks))
     }
+}
+
+/// The chat completion for an answer's `body`, created at `created` (Unix seconds).
+pub(crate) fn answer(
+    upstream: &Upstream,
+    body: &[u8],
+    created: u64,
+) -> Result<ChatCompletion, Error> {
+    let message: MessageResponse = serde_json::from_slice(body).map_err(|error| {
+        // A proxy or a degraded API may answer 200 with an error object; its words
+        // serve the client better than a parse error.
+        match serde_json::from_slice::<wire::ErrorResponse>(body) {
+            Ok(reported) => error::reported(&upstream.provider, reported.error),
+            Err(_) => upstream.protocol(format!("unexpected response body: {error}")),
+        }
+    })?;
+    Ok(response::completion(message, created))
+}
+
+/// The client's chunks for an event-stream `body`.
+pub(crate) fn chunks<B>(upstream: &Upstream, body: B, translator: Translator) -> ChatStream
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let events = Box::pin(upstream.events(body));
+    Box::pin(Chunks::new(events, translator, upstream.timeout))
 }
 
 impl Provider for AnthropicProvider {

@@ -53,7 +53,7 @@ struct AwsErrorBody {
 }
 
 /// The error for a call Bedrock answered with an error status.
-pub(super) fn from_response(
+pub(crate) fn from_response(
     provider: &str,
     status: StatusCode,
     headers: &HeaderMap,

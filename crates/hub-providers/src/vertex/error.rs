@@ -36,7 +36,7 @@ pub(super) struct GoogleError {
 }
 
 /// OpenAI's error body for an error status from Vertex AI.
-pub(super) fn error_body(status: StatusCode, body: &[u8]) -> ErrorBody {
+pub(crate) fn error_body(status: StatusCode, body: &[u8]) -> ErrorBody {
     match serde_json::from_slice::<Envelope>(body) {
         Ok(Envelope::One(wrapped) | Envelope::List([wrapped])) => {
             to_openai(&wrapped.error, Some(status))

@@ -37,7 +37,7 @@ const IGNORED_FIELDS: [&str; 5] = [
 ];
 
 /// The request Vertex receives for `request`.
-pub(super) fn chat_request(
+pub(crate) fn chat_request(
     request: &ChatCompletionRequest,
 ) -> Result<GenerateContentRequest, Error> {
     check_supported(request)?;

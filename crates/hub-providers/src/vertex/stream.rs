@@ -7,14 +7,15 @@
 //! the last event, the usage Vertex reported comes as OpenAI's final usage chunk, and a stream
 //! that ended before every candidate finished is reported as cut off.
 
+use bytes::Bytes;
 use std::collections::BTreeMap;
 
 use futures_util::StreamExt;
+use http_body::Body;
 use hub_core::chat::{
     ChatCompletionChunk, ChunkChoice, Delta, FunctionCallDelta, ToolCall, ToolCallDelta,
 };
 use hub_core::{ChatStream, Error, Extra};
-use hyper::body::Incoming;
 use serde::Deserialize;
 
 use super::error::{GoogleError, to_openai};
@@ -185,7 +186,11 @@ fn chunk(
 }
 
 /// The chunks of a Vertex event stream.
-pub(super) fn chunks(events: EventStream<Incoming>, translator: Translator) -> ChatStream {
+pub(super) fn chunks<B>(events: EventStream<B>, translator: Translator) -> ChatStream
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
     let state = Some((Box::pin(events), translator));
     Box::pin(futures_util::stream::unfold(state, |state| async move {
         let (mut events, mut translator) = state?;

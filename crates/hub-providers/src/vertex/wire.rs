@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 /// `GenerateContentRequest`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct GenerateContentRequest {
+pub(crate) struct GenerateContentRequest {
     pub(super) contents: Vec<Content>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) system_instruction: Option<SystemInstruction>,
