@@ -10,12 +10,16 @@
 //!   and clients that leave, then a check that it leaked no connection, task or memory.
 //! - `cargo xtask dist`: release archives of the binaries with checksums, under
 //!   `target/dist/`.
+//! - `cargo xtask fuzz`: each fuzz target of `crates/hub-fuzz` under libFuzzer for a bounded
+//!   time, its finds merged into the committed corpus.
 
 mod bench;
 mod dist;
+mod fuzz;
 mod soak;
 mod test;
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, bail};
@@ -28,6 +32,8 @@ tasks:
   soak    run the gateway under faults for minutes and check it leaks nothing
           [--seconds N (180)] [--rate CALLS_PER_SECOND (30)] [--profile NAME (dev)]
   dist    build release archives with checksums under target/dist/ [--target TRIPLE]...
+  fuzz    fuzz the parsers of client, upstream and operator input with libFuzzer
+          [--list] [--target NAME]... [--seconds N per target, default 60]
 
 The database tests use the PostgreSQL server DATABASE_URL names, when it is set; otherwise
 each test binary starts a throwaway cluster from the local server binaries (initdb, pg_ctl)
@@ -40,6 +46,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         Some("soak") => soak::run(&args[1..]),
         Some("dist") => dist::run(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("-h" | "--help") => {
             say(USAGE);
             Ok(())
@@ -90,6 +97,11 @@ pub(crate) fn clear_xtask_package_env(command: &mut Command) {
             command.env_remove(name.as_ref());
         }
     }
+}
+
+/// The workspace's root folder.
+pub(crate) fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// xtask talks to a person at a terminal; stderr keeps stdout free for cargo's own output.
