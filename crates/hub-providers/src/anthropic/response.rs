@@ -81,7 +81,12 @@ pub(crate) fn finish_reason(stop_reason: &str) -> FinishReason {
 pub(crate) fn usage(usage: &wire::Usage) -> Usage {
     let cache_read = usage.cache_read_input_tokens.unwrap_or(0);
     let cache_creation = usage.cache_creation_input_tokens.unwrap_or(0);
-    let prompt_tokens = usage.input_tokens.unwrap_or(0) + cache_read + cache_creation;
+    // Saturating: the counts are the upstream's word, and no count may panic the gateway.
+    let prompt_tokens = usage
+        .input_tokens
+        .unwrap_or(0)
+        .saturating_add(cache_read)
+        .saturating_add(cache_creation);
     let completion_tokens = usage.output_tokens.unwrap_or(0);
 
     let mut extra = Extra::new();
@@ -91,7 +96,7 @@ pub(crate) fn usage(usage: &wire::Usage) -> Usage {
     Usage {
         prompt_tokens,
         completion_tokens,
-        total_tokens: prompt_tokens + completion_tokens,
+        total_tokens: prompt_tokens.saturating_add(completion_tokens),
         prompt_tokens_details: Some(PromptTokensDetails {
             cached_tokens: Some(cache_read),
             audio_tokens: None,

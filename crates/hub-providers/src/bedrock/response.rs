@@ -72,11 +72,15 @@ impl TokenUsage {
                 cached_tokens: Some(cached),
                 ..PromptTokensDetails::default()
             });
-        let prompt_tokens = self.input_tokens + cache_read + cache_write;
+        // Saturating: the counts are the upstream's word, and no count may panic the gateway.
+        let prompt_tokens = self
+            .input_tokens
+            .saturating_add(cache_read)
+            .saturating_add(cache_write);
         Usage {
             prompt_tokens,
             completion_tokens: self.output_tokens,
-            total_tokens: prompt_tokens + self.output_tokens,
+            total_tokens: prompt_tokens.saturating_add(self.output_tokens),
             prompt_tokens_details: details,
             ..Usage::default()
         }

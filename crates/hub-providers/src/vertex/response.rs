@@ -145,11 +145,14 @@ pub(super) fn finish_reason(reason: Option<&str>, has_calls: bool) -> Option<Fin
 
 /// OpenAI's usage for `usageMetadata`: reasoning ("thoughts") counts as completion tokens.
 pub(super) fn usage(metadata: &UsageMetadata) -> Usage {
-    let completion = metadata.candidates_token_count + metadata.thoughts_token_count;
+    // Saturating: the counts are the upstream's word, and no count may panic the gateway.
+    let completion = metadata
+        .candidates_token_count
+        .saturating_add(metadata.thoughts_token_count);
     let total = if metadata.total_token_count > 0 {
         metadata.total_token_count
     } else {
-        metadata.prompt_token_count + completion
+        metadata.prompt_token_count.saturating_add(completion)
     };
     Usage {
         prompt_tokens: metadata.prompt_token_count,
