@@ -9,6 +9,7 @@ use crate::{Extra, Usage};
 
 /// `CreateCompletionRequest`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompletionRequest {
     pub model: String,
     pub prompt: Prompt,
@@ -45,6 +46,7 @@ pub struct CompletionRequest {
     pub presence_penalty: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logit_bias: Option<BTreeMap<String, f64>>,
+    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -58,6 +60,7 @@ impl CompletionRequest {
 
 /// A prompt or an embedding input: text, texts, tokens, or token lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum Prompt {
     Text(String),
@@ -69,6 +72,7 @@ pub enum Prompt {
 /// A legacy completion, and also each chunk of a streamed one: OpenAI uses the same
 /// shape and the same `object: "text_completion"` for both.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Completion {
     pub id: String,
     #[serde(default = "text_completion_object")]
@@ -80,6 +84,7 @@ pub struct Completion {
     pub usage: Option<Usage>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_fingerprint: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -90,6 +95,7 @@ fn text_completion_object() -> String {
 
 /// One generated text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompletionChoice {
     pub text: String,
     pub index: u32,
@@ -97,6 +103,7 @@ pub struct CompletionChoice {
     pub logprobs: Option<serde_json::Value>,
     #[serde(default)]
     pub finish_reason: Option<FinishReason>,
+    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -178,6 +178,7 @@ impl fmt::Debug for AccessKeyConfig {
 
 /// The vendor API a provider speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ProviderType {
     #[serde(rename = "openai")]
@@ -338,6 +339,7 @@ impl PipelineConfig {
 
 /// The operation a pipeline serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PipelineType {
     /// `/chat/completions`

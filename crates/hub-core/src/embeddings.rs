@@ -13,6 +13,7 @@ use crate::completion::Prompt;
 
 /// `CreateEmbeddingRequest`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmbeddingsRequest {
     pub input: Prompt,
     pub model: String,
@@ -22,12 +23,14 @@ pub struct EmbeddingsRequest {
     pub dimensions: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
     #[serde(flatten)]
     pub extra: Extra,
 }
 
 /// How vectors are written in the response.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum EncodingFormat {
     /// A JSON array of numbers, the API's default.
@@ -39,12 +42,14 @@ pub enum EncodingFormat {
 
 /// `CreateEmbeddingResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmbeddingsResponse {
     #[serde(default = "list_object")]
     pub object: String,
     pub data: Vec<Embedding>,
     pub model: String,
     pub usage: EmbeddingUsage,
+    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -69,11 +74,13 @@ fn list_object() -> String {
 
 /// One input's vector.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Embedding {
     #[serde(default = "embedding_object")]
     pub object: String,
     pub index: u32,
     pub embedding: EmbeddingVector,
+    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -84,6 +91,7 @@ fn embedding_object() -> String {
 
 /// Token counts of an embeddings call.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmbeddingUsage {
     pub prompt_tokens: u64,
     pub total_tokens: u64,
@@ -91,6 +99,7 @@ pub struct EmbeddingUsage {
 
 /// A vector as numbers or as base64 of little-endian float32 bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum EmbeddingVector {
     Float(Vec<f32>),

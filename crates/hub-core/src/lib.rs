@@ -3,7 +3,8 @@
 //! This crate holds the OpenAI-compatible wire types the gateway serves ([`chat`],
 //! [`completion`], [`embeddings`], [`models`]), the error model ([`Error`], [`ErrorBody`]),
 //! the [`Provider`] trait that each upstream adapter implements, and the configuration model
-//! as plain data ([`config`]).
+//! as plain data ([`config`]). With the `openapi` feature, the wire types derive
+//! `utoipa::ToSchema`, and [`openapi`] holds what Hub's servers share to serve their specs.
 //!
 //! It must never do I/O: no runtime, no HTTP client, no database. Everything here compiles
 //! for a service that only wants the types.
@@ -27,6 +28,8 @@ pub mod config;
 pub mod embeddings;
 mod error;
 pub mod models;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod provider;
 mod usage;
 

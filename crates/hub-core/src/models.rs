@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// `{"object": "list", "data": [...]}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelList {
     pub object: String,
     pub data: Vec<Model>,
@@ -21,6 +22,7 @@ impl ModelList {
 
 /// One model a client may name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Model {
     pub id: String,
     pub object: String,

@@ -9,6 +9,7 @@ use crate::{Extra, Usage};
 
 /// `CreateChatCompletionResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatCompletion {
     pub id: String,
     #[serde(default = "chat_completion_object")]
@@ -22,6 +23,7 @@ pub struct ChatCompletion {
     pub system_fingerprint: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -32,18 +34,21 @@ fn chat_completion_object() -> String {
 
 /// One of the `n` answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatChoice {
     pub index: u32,
     pub message: ResponseMessage,
     #[serde(default)]
     pub logprobs: Option<serde_json::Value>,
     pub finish_reason: Option<FinishReason>,
+    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
     #[serde(flatten)]
     pub extra: Extra,
 }
 
 /// The assistant's answer. `content` and `refusal` are always present, `null` when empty.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResponseMessage {
     #[serde(default = "assistant_role")]
     pub role: String,
@@ -53,6 +58,7 @@ pub struct ResponseMessage {
     pub refusal: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCall>>,
+    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -138,10 +144,29 @@ impl<'de> Deserialize<'de> for FinishReason {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for FinishReason {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        // A string rather than an enum: values beyond OpenAI's list are passed on as sent.
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "Why the model stopped: `stop`, `length`, `tool_calls`, `content_filter` or \
+                 `function_call`; other values an upstream sends are passed on.",
+            ))
+            .examples(["stop"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for FinishReason {}
+
 /// `CreateChatCompletionStreamResponse`: one `data:` event of a stream.
 ///
 /// `id`, `created` and `model` are the same in every chunk of one stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatCompletionChunk {
     pub id: String,
     #[serde(default = "chunk_object")]
@@ -156,6 +181,7 @@ pub struct ChatCompletionChunk {
     pub system_fingerprint: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_tier: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -166,6 +192,7 @@ fn chunk_object() -> String {
 
 /// A choice's increment within a chunk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChunkChoice {
     pub index: u32,
     /// Azure sends some chunks without a delta; they read as an empty one.
@@ -175,12 +202,14 @@ pub struct ChunkChoice {
     pub logprobs: Option<serde_json::Value>,
     #[serde(default)]
     pub finish_reason: Option<FinishReason>,
+    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
     #[serde(flatten)]
     pub extra: Extra,
 }
 
 /// What a chunk adds to the message: the role first, then content or tool-call pieces.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Delta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
@@ -190,6 +219,7 @@ pub struct Delta {
     pub refusal: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCallDelta>>,
+    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
     #[serde(flatten)]
     pub extra: Extra,
 }
