@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::error::Category;
 
 use super::error::ApiError;
+use super::storable::{HOLDS_NUL, refuse_unstorable};
 use crate::fault::Fault;
 use crate::service::{PageRequest, Precondition};
 
@@ -72,6 +73,7 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     reader
         .end()
         .map_err(|error| ApiError::MalformedJson(error.to_string()))?;
+    refuse_unstorable(body)?;
     Ok(decoded)
 }
 
@@ -118,6 +120,7 @@ pub(crate) fn page_request(query: Option<&str>) -> Result<PageRequest, ApiError>
                     .ok_or_else(|| bad("limit", "must be a whole number greater than 0"))?;
                 page.limit = Some(limit);
             }
+            "after" if value.contains('\0') => return Err(bad("after", HOLDS_NUL)),
             "after" => page.after = Some(value),
             other => {
                 return Err(bad(other, "unknown parameter; expected `limit` or `after`"));

@@ -4,7 +4,9 @@
 mod auth;
 mod error;
 mod input;
+mod openapi;
 mod routes;
+mod storable;
 
 use std::future::Future;
 use std::time::Duration;

@@ -264,12 +264,24 @@ async fn check_whole(
     })
 }
 
-/// A name or key must say something, whether or not the resource is enabled.
+/// The longest name or key, in characters. Names are unique, and PostgreSQL cannot index a
+/// value of more than about 2,700 bytes: a longer one must be refused here as the client's
+/// fault rather than fail the insert as a server error.
+pub(crate) const MAX_NAME_CHARS: usize = 256;
+
+/// A name or key must say something, whether or not the resource is enabled, and fit the
+/// index that keeps it unique.
 fn check_name(field: &str, name: &str) -> Result<(), ServiceError> {
+    let invalid = |message: String| ServiceError::Invalid {
+        faults: vec![Fault::field(field, message)],
+    };
     if name.trim().is_empty() {
-        return Err(ServiceError::Invalid {
-            faults: vec![Fault::field(field, "must not be empty")],
-        });
+        return Err(invalid("must not be empty".to_owned()));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(invalid(format!(
+            "must be at most {MAX_NAME_CHARS} characters long"
+        )));
     }
     Ok(())
 }
@@ -345,6 +357,17 @@ mod tests {
 
         let last = Page::from_rows(vec!["c"], 2, |name| name);
         assert_eq!(last.next_after, None);
+    }
+
+    #[test]
+    fn names_must_fit_the_unique_index() {
+        assert!(check_name("name", &"é".repeat(MAX_NAME_CHARS)).is_ok());
+        let long = check_name("name", &"a".repeat(MAX_NAME_CHARS + 1)).unwrap_err();
+        assert!(
+            long.to_string().contains("at most 256 characters"),
+            "{long}"
+        );
+        assert!(check_name("name", " ").is_err());
     }
 
     #[test]

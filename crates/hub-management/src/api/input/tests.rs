@@ -57,6 +57,15 @@ fn a_wrong_type_does_not_repeat_the_string_given() {
 }
 
 #[test]
+fn a_value_the_database_cannot_keep_is_refused_where_it_is() {
+    let nul = refusal(r#"{"name": "a\u0000b"}"#);
+    assert_eq!(field_of(&nul), ("name", HOLDS_NUL));
+    let text_that_looks_like_one = r#"{"name": "C:\\u0000"}"#;
+    assert!(decode::<Body>(text_that_looks_like_one.as_bytes()).is_ok());
+    assert!(page_request(Some("after=a%00b")).is_err());
+}
+
+#[test]
 fn text_that_is_not_json_is_malformed() {
     for body in ["", "  \n", "{\"name\": ", "name=a", r#"{"name": "a"} {}"#] {
         assert!(
