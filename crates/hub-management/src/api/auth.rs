@@ -1,5 +1,5 @@
-//! Bearer-token authentication as a tower layer: every route but `/health` needs
-//! `Authorization: Bearer <token>`.
+//! Bearer-token authentication as a tower layer: every route but `/health`, `/openapi.json`
+//! and `/swagger-ui` needs `Authorization: Bearer <token>`.
 //!
 //! The token is compared by HMAC under a key drawn at start, so the comparison takes the
 //! same time however much of a wrong token matches.
@@ -113,7 +113,7 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let refusal = match &self.expected {
-            Some(expected) if request.uri().path() != "/health" => check(expected, &request),
+            Some(expected) if !is_open(request.uri().path()) => check(expected, &request),
             _ => Ok(()),
         };
 
@@ -125,6 +125,12 @@ where
             }
         }
     }
+}
+
+/// The health check, and the documentation, whose Authorize button is how a reader
+/// presents a token.
+fn is_open(path: &str) -> bool {
+    path == "/health" || hub_core::openapi::is_documentation(path)
 }
 
 fn check<B>(expected: &Expected, request: &Request<B>) -> Result<(), ApiError> {

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db::DatabaseError;
@@ -25,7 +26,7 @@ pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
     #[error("method not allowed; use {allow}")]
-    MethodNotAllowed { allow: &'static str },
+    MethodNotAllowed { allow: String },
     #[error("the body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     /// Not JSON at all; a body of the wrong shape is `Unprocessable`.
@@ -91,13 +92,18 @@ impl From<ServiceError> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// The body of every refusal.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ManagementError)]
+pub(crate) struct ErrorBody<'a> {
     error: ErrorDetail<'a>,
 }
 
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
+#[derive(Serialize, ToSchema)]
+#[schema(as = ManagementErrorDetail)]
+pub(crate) struct ErrorDetail<'a> {
+    /// What kind of refusal: `unauthorized`, `not_found`, `validation_failed`, `conflict`,
+    /// `version_mismatch`, ...
     code: &'static str,
     message: String,
     /// The field of the request concerned, when there is one.
@@ -105,7 +111,9 @@ struct ErrorDetail<'a> {
     faults: Vec<FaultBody<'a>>,
 }
 
-#[derive(Serialize)]
+/// One thing wrong with the request.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ManagementFault)]
 struct FaultBody<'a> {
     field: &'a str,
     message: &'a str,
@@ -114,7 +122,9 @@ struct FaultBody<'a> {
     resource: Option<ResourceBody<'a>>,
 }
 
-#[derive(Serialize)]
+/// A resource a fault concerns.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ManagementFaultResource)]
 struct ResourceBody<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
@@ -212,7 +222,9 @@ impl ApiError {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             ApiError::MethodNotAllowed { allow } => {
-                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+                if let Ok(allow) = HeaderValue::from_str(allow) {
+                    headers.insert(header::ALLOW, allow);
+                }
             }
             _ => {}
         }

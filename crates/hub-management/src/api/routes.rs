@@ -11,6 +11,7 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body::Body;
 use http_body_util::Full;
 use hub_core::BoxFuture;
+use hub_core::openapi::match_path;
 use serde::Serialize;
 use tower::Service;
 use uuid::Uuid;
@@ -77,6 +78,8 @@ where
 /// Where a request goes.
 enum Route {
     Health,
+    Spec,
+    SwaggerUi,
     List(ResourceKind),
     Create(ResourceKind),
     Get(ResourceKind, Uuid),
@@ -84,55 +87,103 @@ enum Route {
     Delete(ResourceKind, Uuid),
 }
 
-fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
-    let path = path.trim_end_matches('/');
-    if path == "/health" {
-        return allow(method, &[Method::GET], "GET").map(|_| Route::Health);
-    }
-
-    let unknown = || ApiError::NotFound(format!("no route {path}"));
-    let rest = path.strip_prefix(PREFIX).ok_or_else(unknown)?;
-    let rest = rest.strip_prefix('/').ok_or_else(unknown)?;
-    let (collection, id) = match rest.split_once('/') {
-        Some((collection, id)) => (collection, Some(id)),
-        None => (rest, None),
-    };
-    let kind = [
-        ResourceKind::Provider,
-        ResourceKind::ModelDefinition,
-        ResourceKind::Pipeline,
-        ResourceKind::Secret,
-        ResourceKind::ApiKey,
-    ]
-    .into_iter()
-    .find(|kind| kind.collection() == collection)
-    .ok_or_else(unknown)?;
-
-    let Some(id) = id else {
-        let method = allow(method, &[Method::GET, Method::POST], "GET, POST")?;
-        return Ok(if method == Method::GET {
-            Route::List(kind)
-        } else {
-            Route::Create(kind)
-        });
-    };
-    // An id that is not a UUID names no resource, as an unknown one does not.
-    let id = Uuid::parse_str(id)
-        .map_err(|_| ApiError::NotFound(format!("no {} with id {id}", kind.singular())))?;
-    let allowed = [Method::GET, Method::PUT, Method::DELETE];
-    Ok(match allow(method, &allowed, "GET, PUT, DELETE")? {
-        Method::GET => Route::Get(kind, id),
-        Method::PUT => Route::Update(kind, id),
-        _ => Route::Delete(kind, id),
-    })
+/// What a path of [`ROUTES`] serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    Health,
+    Spec,
+    SwaggerUi,
+    SwaggerAsset,
+    /// `/api/v1/management/{collection}`
+    Collection(ResourceKind),
+    /// `/api/v1/management/{collection}/{id}`
+    Item(ResourceKind),
 }
 
-fn allow(method: &Method, allowed: &[Method], names: &'static str) -> Result<Method, ApiError> {
-    if allowed.contains(method) {
-        Ok(method.clone())
-    } else {
-        Err(ApiError::MethodNotAllowed { allow: names })
+/// Every route: a method, its path as an OpenAPI template, and what it serves. The router
+/// matches requests against this list and the OpenAPI spec is built from it, so no route can
+/// be served undocumented.
+#[rustfmt::skip]
+pub(crate) const ROUTES: &[(&str, &str, Target)] = &[
+    ("GET",    "/health",                                       Target::Health),
+    ("GET",    "/openapi.json",                                 Target::Spec),
+    ("GET",    "/swagger-ui",                                   Target::SwaggerUi),
+    ("GET",    "/swagger-ui/{file}",                            Target::SwaggerAsset),
+    ("GET",    "/api/v1/management/providers",                  Target::Collection(PROVIDER)),
+    ("POST",   "/api/v1/management/providers",                  Target::Collection(PROVIDER)),
+    ("GET",    "/api/v1/management/providers/{id}",             Target::Item(PROVIDER)),
+    ("PUT",    "/api/v1/management/providers/{id}",             Target::Item(PROVIDER)),
+    ("DELETE", "/api/v1/management/providers/{id}",             Target::Item(PROVIDER)),
+    ("GET",    "/api/v1/management/model-definitions",          Target::Collection(MODEL)),
+    ("POST",   "/api/v1/management/model-definitions",          Target::Collection(MODEL)),
+    ("GET",    "/api/v1/management/model-definitions/{id}",     Target::Item(MODEL)),
+    ("PUT",    "/api/v1/management/model-definitions/{id}",     Target::Item(MODEL)),
+    ("DELETE", "/api/v1/management/model-definitions/{id}",     Target::Item(MODEL)),
+    ("GET",    "/api/v1/management/pipelines",                  Target::Collection(PIPELINE)),
+    ("POST",   "/api/v1/management/pipelines",                  Target::Collection(PIPELINE)),
+    ("GET",    "/api/v1/management/pipelines/{id}",             Target::Item(PIPELINE)),
+    ("PUT",    "/api/v1/management/pipelines/{id}",             Target::Item(PIPELINE)),
+    ("DELETE", "/api/v1/management/pipelines/{id}",             Target::Item(PIPELINE)),
+    ("GET",    "/api/v1/management/secrets",                    Target::Collection(SECRET)),
+    ("POST",   "/api/v1/management/secrets",                    Target::Collection(SECRET)),
+    ("GET",    "/api/v1/management/secrets/{id}",               Target::Item(SECRET)),
+    ("PUT",    "/api/v1/management/secrets/{id}",               Target::Item(SECRET)),
+    ("DELETE", "/api/v1/management/secrets/{id}",               Target::Item(SECRET)),
+    ("GET",    "/api/v1/management/api-keys",                   Target::Collection(API_KEY)),
+    ("POST",   "/api/v1/management/api-keys",                   Target::Collection(API_KEY)),
+    ("GET",    "/api/v1/management/api-keys/{id}",              Target::Item(API_KEY)),
+    ("PUT",    "/api/v1/management/api-keys/{id}",              Target::Item(API_KEY)),
+    ("DELETE", "/api/v1/management/api-keys/{id}",              Target::Item(API_KEY)),
+];
+
+const PROVIDER: ResourceKind = ResourceKind::Provider;
+const MODEL: ResourceKind = ResourceKind::ModelDefinition;
+const PIPELINE: ResourceKind = ResourceKind::Pipeline;
+const SECRET: ResourceKind = ResourceKind::Secret;
+const API_KEY: ResourceKind = ResourceKind::ApiKey;
+
+fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
+    let path = path.trim_end_matches('/');
+    let mut allowed: Vec<&str> = Vec::new();
+    for (verb, template, target) in ROUTES {
+        let Some(parameter) = match_path(template, path) else {
+            continue;
+        };
+        if method.as_str() == *verb {
+            return to_route(verb, *target, parameter.unwrap_or_default());
+        }
+        allowed.push(verb);
     }
+
+    if allowed.is_empty() {
+        Err(ApiError::NotFound(format!("no route {path}")))
+    } else {
+        Err(ApiError::MethodNotAllowed {
+            allow: allowed.join(", "),
+        })
+    }
+}
+
+fn to_route(method: &str, target: Target, parameter: &str) -> Result<Route, ApiError> {
+    let route = match (target, method) {
+        (Target::Health, _) => Route::Health,
+        (Target::Spec, _) => Route::Spec,
+        (Target::SwaggerUi | Target::SwaggerAsset, _) => Route::SwaggerUi,
+        (Target::Collection(kind), "POST") => Route::Create(kind),
+        (Target::Collection(kind), _) => Route::List(kind),
+        (Target::Item(kind), method) => {
+            // An id that is not a UUID names no resource, as an unknown one does not.
+            let id = Uuid::parse_str(parameter).map_err(|_| {
+                ApiError::NotFound(format!("no {} with id {parameter}", kind.singular()))
+            })?;
+            match method {
+                "PUT" => Route::Update(kind, id),
+                "DELETE" => Route::Delete(kind, id),
+                _ => Route::Get(kind, id),
+            }
+        }
+    };
+    Ok(route)
 }
 
 async fn handle<B>(
@@ -148,6 +199,13 @@ where
 
     match route {
         Route::Health => Ok(health(management).await),
+        Route::Spec => Ok(file("application/json", super::openapi::spec_json())),
+        Route::SwaggerUi => {
+            let path = parts.uri.path();
+            let found = hub_core::openapi::swagger_ui(path)
+                .ok_or_else(|| ApiError::NotFound(format!("no route {path}")))?;
+            Ok(file(found.content_type, Bytes::from_static(found.body)))
+        }
         Route::List(kind) => {
             let page = page_request(parts.uri.query())?;
             list(management, kind, &page).await
@@ -361,6 +419,14 @@ fn paged<T: Serialize>(
             response.headers_mut().insert(header::LINK, value);
         }
     }
+    response
+}
+
+fn file(content_type: &'static str, body: Bytes) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 

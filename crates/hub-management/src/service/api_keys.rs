@@ -19,6 +19,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
@@ -41,13 +42,15 @@ const DRAWN_PREFIX_CHARS: usize = 12;
 const IMPORTED_PREFIX_CHARS: usize = 8;
 
 /// An API key to create: drawn by the service unless `key` brings one.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiKey {
+    #[schema(min_length = 1, max_length = 256)]
     pub name: String,
     #[serde(default = "enabled_by_default")]
     pub enabled: bool,
     /// An existing key to accept, hashed on receipt and never stored.
+    #[schema(value_type = Option<String>)]
     pub key: Option<SecretString>,
 }
 
@@ -57,16 +60,17 @@ fn enabled_by_default() -> bool {
 
 /// Changes to an API key: a new name, enabled or not. The key itself never changes: draw a
 /// new one and delete the old.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyChanges {
+    #[schema(min_length = 1, max_length = 256)]
     pub name: Option<String>,
     pub enabled: Option<bool>,
     pub version: Option<i64>,
 }
 
 /// An API key as reads show it: never the key, nor its digest.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiKey {
     pub id: Uuid,
     pub name: String,
@@ -79,11 +83,12 @@ pub struct ApiKey {
 }
 
 /// A key just created: the only answer that holds the key itself.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedApiKey {
     #[serde(flatten)]
     pub api_key: ApiKey,
     #[serde(serialize_with = "expose")]
+    #[schema(value_type = String)]
     pub key: SecretString,
 }
 

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
@@ -18,10 +19,11 @@ use crate::schema::{model_definitions, providers};
 const KIND: ResourceKind = ResourceKind::ModelDefinition;
 
 /// A model definition to create.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewModel {
     /// What clients send as `model`.
+    #[schema(min_length = 1, max_length = 256)]
     pub key: String,
     /// The provider's own id for the model.
     pub model_type: String,
@@ -35,9 +37,10 @@ pub struct NewModel {
 }
 
 /// Changes to a model definition: the fields given replace the stored ones.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModelChanges {
+    #[schema(min_length = 1, max_length = 256)]
     pub key: Option<String>,
     pub model_type: Option<String>,
     pub provider_id: Option<Uuid>,
@@ -52,7 +55,7 @@ fn enabled_by_default() -> bool {
 }
 
 /// A model definition as reads show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ModelDefinition {
     pub id: Uuid,
     pub key: String,

@@ -7,6 +7,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use hub_core::config::PipelineType;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
@@ -22,7 +23,7 @@ use crate::schema::{pipeline_plugins, pipelines};
 const KIND: ResourceKind = ResourceKind::Pipeline;
 
 /// The plugins a pipeline may hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PluginType {
     Logging,
@@ -49,7 +50,7 @@ impl PluginType {
 }
 
 /// One plugin of a pipeline, as written.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PluginInput {
     pub plugin_type: PluginType,
@@ -75,9 +76,10 @@ impl std::fmt::Debug for PluginInput {
 }
 
 /// A pipeline to create.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPipeline {
+    #[schema(min_length = 1, max_length = 256)]
     pub name: String,
     pub pipeline_type: PipelineType,
     #[serde(default)]
@@ -89,9 +91,10 @@ pub struct NewPipeline {
 }
 
 /// Changes to a pipeline: the fields given replace the stored ones, `plugins` whole.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineChanges {
+    #[schema(min_length = 1, max_length = 256)]
     pub name: Option<String>,
     pub pipeline_type: Option<PipelineType>,
     pub description: Option<String>,
@@ -105,7 +108,7 @@ fn enabled_by_default() -> bool {
 }
 
 /// A plugin as reads show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PluginView {
     pub plugin_type: String,
     pub config_data: Value,
@@ -115,7 +118,7 @@ pub struct PluginView {
 
 /// A pipeline as reads show it: plugins in the order they were given, literal credentials
 /// masked.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Pipeline {
     pub id: Uuid,
     pub name: String,

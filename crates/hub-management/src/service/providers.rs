@@ -6,6 +6,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use hub_core::config::ProviderType;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
@@ -21,9 +22,10 @@ use crate::schema::{model_definitions, providers};
 const KIND: ResourceKind = ResourceKind::Provider;
 
 /// A provider to create.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProvider {
+    #[schema(min_length = 1, max_length = 256)]
     pub name: String,
     pub provider_type: ProviderType,
     /// The type's settings, as a YAML file gives them; credentials as secret objects.
@@ -34,9 +36,10 @@ pub struct NewProvider {
 }
 
 /// Changes to a provider: the fields given replace the stored ones, `config` whole.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderChanges {
+    #[schema(min_length = 1, max_length = 256)]
     pub name: Option<String>,
     pub provider_type: Option<ProviderType>,
     pub config: Option<Map<String, Value>>,
@@ -69,7 +72,7 @@ fn enabled_by_default() -> bool {
 }
 
 /// A provider as reads show it: literal credentials masked.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Provider {
     pub id: Uuid,
     pub name: String,

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
@@ -20,24 +21,28 @@ use crate::schema::secrets;
 const KIND: ResourceKind = ResourceKind::Secret;
 
 /// A secret to create.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSecret {
+    #[schema(min_length = 1, max_length = 256)]
     pub name: String,
+    #[schema(value_type = String)]
     pub value: SecretString,
 }
 
 /// Changes to a secret: a new name, a new value, or both.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecretChanges {
+    #[schema(min_length = 1, max_length = 256)]
     pub name: Option<String>,
+    #[schema(value_type = Option<String>)]
     pub value: Option<SecretString>,
     pub version: Option<i64>,
 }
 
 /// A secret as reads show it: never its value, but the key it is sealed under.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Secret {
     pub id: Uuid,
     pub name: String,
