@@ -38,7 +38,7 @@ use crate::telemetry::metrics::{self, Meter};
 pub type ResponseBody = UnsyncBoxBody<Bytes, Infallible>;
 
 /// Names the pipeline a request goes to.
-const PIPELINE_HEADER: &str = "x-traceloop-pipeline";
+pub(crate) const PIPELINE_HEADER: &str = "x-traceloop-pipeline";
 const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The gateway as a tower service over HTTP requests. Cloning is cheap, and clones share
@@ -134,7 +134,8 @@ where
     B: Body,
     B::Error: std::error::Error + Send + Sync + 'static,
 {
-    let route = route(request.method(), request.uri().path());
+    let path = request.uri().path();
+    let route = route(request.method(), path);
     // Unknown paths and methods need a key too, so a caller without one learns nothing of
     // what the gateway serves.
     if !route.as_ref().is_ok_and(Route::is_open)
@@ -177,6 +178,17 @@ where
             let text = HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8");
             response.headers_mut().insert(header::CONTENT_TYPE, text);
             Ok(response)
+        }
+        Route::Spec => Ok(static_response(
+            "application/json",
+            crate::openapi::spec_json(),
+        )),
+        Route::SwaggerUi => {
+            let file = hub_core::openapi::swagger_ui(path).ok_or_else(|| unknown_route(path))?;
+            Ok(static_response(
+                file.content_type,
+                Bytes::from_static(file.body),
+            ))
         }
         Route::Operation(operation) => {
             let pipeline = choose_pipeline(snapshot, pipeline_name.as_deref(), operation)?;
@@ -362,6 +374,14 @@ fn json_response(status: StatusCode, value: &impl Serialize) -> Response<Respons
             GatewayError::Provider(error).into_response()
         }
     }
+}
+
+fn static_response(content_type: &'static str, body: Bytes) -> Response<ResponseBody> {
+    let mut response = Response::new(full_body(body));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
 }
 
 fn event_stream(body: ResponseBody) -> Response<ResponseBody> {

@@ -14,6 +14,7 @@ mod error;
 pub mod fuzzing;
 mod gateway;
 mod limits;
+mod openapi;
 mod operation;
 mod pipeline;
 mod plugins;

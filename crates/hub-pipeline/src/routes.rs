@@ -1,6 +1,10 @@
 //! The routes of the HTTP surface: which method and path go where.
+//!
+//! [`ROUTES`] is the one list of what the gateway serves: the router matches requests against
+//! it and the OpenAPI spec is built from it, so no route can be served undocumented.
 
 use http::Method;
+use hub_core::openapi::match_path;
 
 use crate::error::GatewayError;
 use crate::operation::Operation;
@@ -12,52 +16,82 @@ pub(crate) enum Route {
     Model(String),
     Health,
     Metrics,
+    Spec,
+    SwaggerUi,
 }
 
 impl Route {
-    /// Whether a client may call the route without an access key: probes and scrapers
-    /// call these without one, and they hold no credential and no prompt.
+    /// Whether a client may call the route without an access key: probes, scrapers and
+    /// readers of the documentation call these without one, and they hold no credential and
+    /// no prompt.
     pub(crate) fn is_open(&self) -> bool {
         match self {
-            Route::Health | Route::Metrics => true,
+            Route::Health | Route::Metrics | Route::Spec | Route::SwaggerUi => true,
             Route::Operation(_) | Route::Models | Route::Model(_) => false,
         }
     }
 }
 
-/// Maps a method and path to a route. Paths are served under both `/api/v1` and `/v1`, so a
-/// client's base URL may end in either.
-pub(crate) fn route(method: &Method, path: &str) -> Result<Route, GatewayError> {
-    let path = path.trim_end_matches('/');
-    if path == "/health" {
-        return allow(method, &Method::GET, "GET").map(|()| Route::Health);
-    }
-    if path == "/metrics" {
-        return allow(method, &Method::GET, "GET").map(|()| Route::Metrics);
-    }
+/// What a path of [`ROUTES`] serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    Operation(Operation),
+    Models,
+    Model,
+    Health,
+    Metrics,
+    Spec,
+    SwaggerUi,
+    SwaggerAsset,
+}
 
-    let api_path = path
-        .strip_prefix("/api/v1")
-        .or_else(|| path.strip_prefix("/v1"))
-        .ok_or_else(|| unknown_route(path))?;
-    match api_path {
-        "/chat/completions" => {
-            allow(method, &Method::POST, "POST").map(|()| Route::Operation(Operation::Chat))
+/// The prefix of the OpenAI-compatible API. `/v1` is an alias, so a client's base URL may end
+/// in either.
+pub(crate) const API_PREFIX: &str = "/api/v1";
+const API_ALIAS: &str = "/v1";
+
+/// Every route: its one method, its path as an OpenAPI template, and what it serves.
+#[rustfmt::skip]
+pub(crate) const ROUTES: &[(&str, &str, Target)] = &[
+    ("POST", "/api/v1/chat/completions",  Target::Operation(Operation::Chat)),
+    ("POST", "/api/v1/completions",       Target::Operation(Operation::Completion)),
+    ("POST", "/api/v1/embeddings",        Target::Operation(Operation::Embeddings)),
+    ("GET",  "/api/v1/models",            Target::Models),
+    ("GET",  "/api/v1/models/{model}",    Target::Model),
+    ("GET",  "/health",                   Target::Health),
+    ("GET",  "/metrics",                  Target::Metrics),
+    ("GET",  "/openapi.json",             Target::Spec),
+    ("GET",  "/swagger-ui",               Target::SwaggerUi),
+    ("GET",  "/swagger-ui/{file}",        Target::SwaggerAsset),
+];
+
+/// Maps a method and path to a route.
+pub(crate) fn route(method: &Method, path: &str) -> Result<Route, GatewayError> {
+    let trimmed = path.trim_end_matches('/');
+    let mut allow = None;
+    for (verb, template, target) in ROUTES {
+        let Some(parameter) = matches(template, trimmed) else {
+            continue;
+        };
+        if method.as_str() != *verb {
+            allow = Some(*verb);
+            continue;
         }
-        "/completions" => {
-            allow(method, &Method::POST, "POST").map(|()| Route::Operation(Operation::Completion))
-        }
-        "/embeddings" => {
-            allow(method, &Method::POST, "POST").map(|()| Route::Operation(Operation::Embeddings))
-        }
-        "/models" => allow(method, &Method::GET, "GET").map(|()| Route::Models),
-        _ => match api_path.strip_prefix("/models/") {
-            Some(id) if !id.is_empty() => {
-                allow(method, &Method::GET, "GET").map(|()| Route::Model(id.to_owned()))
-            }
-            _ => Err(unknown_route(path)),
-        },
+        return Ok(match target {
+            Target::Operation(operation) => Route::Operation(*operation),
+            Target::Models => Route::Models,
+            Target::Model => Route::Model(parameter.unwrap_or_default().to_owned()),
+            Target::Health => Route::Health,
+            Target::Metrics => Route::Metrics,
+            Target::Spec => Route::Spec,
+            Target::SwaggerUi | Target::SwaggerAsset => Route::SwaggerUi,
+        });
     }
+    Err(match allow {
+        // Each path has one method, so the one that did not match is the one to use.
+        Some(allow) => GatewayError::MethodNotAllowed { allow },
+        None => unknown_route(trimmed),
+    })
 }
 
 /// Whether `path` is a probe (`/health`, `/metrics`): answered even when the gateway is
@@ -66,11 +100,16 @@ pub(crate) fn is_probe(path: &str) -> bool {
     matches!(path.trim_end_matches('/'), "/health" | "/metrics")
 }
 
-fn allow(method: &Method, expected: &Method, allow: &'static str) -> Result<(), GatewayError> {
-    if method == expected {
-        Ok(())
-    } else {
-        Err(GatewayError::MethodNotAllowed { allow })
+/// Matches `path` against `template`, reading `/v1` as `/api/v1`.
+fn matches<'a>(template: &str, path: &'a str) -> Option<Option<&'a str>> {
+    match template.strip_prefix(API_PREFIX) {
+        Some(template) => {
+            let rest = path
+                .strip_prefix(API_PREFIX)
+                .or_else(|| path.strip_prefix(API_ALIAS))?;
+            match_path(template, rest)
+        }
+        None => match_path(template, path),
     }
 }
 
