@@ -32,13 +32,15 @@
 //! Token counts are whitespace-separated words, not a real tokenizer, so tests can predict them.
 //!
 //! [`postgres`] gives database tests a PostgreSQL of their own: `DATABASE_URL`, or a
-//! throwaway cluster, and a fresh database per test.
+//! throwaway cluster, and a fresh database per test. [`python`] installs pinned tools from
+//! PyPI into a virtualenv, and [`browser`] loads a page in headless Chromium.
 
 mod anthropic;
 mod auth;
 mod azure;
 mod bedrock;
 mod body;
+pub mod browser;
 mod chat;
 mod completions;
 mod config;
@@ -50,6 +52,7 @@ mod mock;
 mod models;
 mod openai;
 pub mod postgres;
+pub mod python;
 mod record;
 mod server;
 mod tokens;

@@ -1,5 +1,8 @@
 //! The `hub-admin` binary as operators run it: refusing to start without what it needs,
-//! migrating, serving the API behind its token, rotating keys, and never logging a secret.
+//! migrating, serving the API behind its token, rotating keys, and never logging a secret;
+//! and documenting the API, checked by independent tools and a browser.
+
+mod openapi;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

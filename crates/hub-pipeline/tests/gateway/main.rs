@@ -10,6 +10,7 @@ mod bedrock;
 mod common;
 mod endpoints;
 mod observability;
+mod openapi;
 mod otlp;
 mod overload;
 mod raw;

@@ -1,0 +1,80 @@
+//! The gateway documents itself: a valid OpenAPI 3.1 spec at `/openapi.json`, checked by an
+//! independent validator, and Swagger UI at `/swagger-ui` that a real browser renders from
+//! files the gateway serves itself.
+
+use std::path::Path;
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::common::Harness;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spec_is_valid_openapi() {
+    let hub = Harness::start().await;
+
+    let reply = hub.call(Method::GET, "/openapi.json", &[], "").await;
+
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.headers["content-type"], "application/json");
+    let spec: Value = reply.json();
+    assert_eq!(spec["openapi"], "3.1.0");
+    let body = reply.body.clone();
+    tokio::task::spawn_blocking(move || {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        hub_testkit::python::validate_openapi(root, &body);
+    })
+    .await
+    .expect("the validator's task ends");
+    hub.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swagger_ui_lists_every_operation_in_a_browser() {
+    let hub = Harness::start().await;
+    let url = format!("http://{}/swagger-ui", hub.addr);
+
+    let dom = tokio::task::spawn_blocking(move || {
+        hub_testkit::browser::dump_dom(&url, Duration::from_secs(15))
+    })
+    .await
+    .expect("the browser's task ends");
+
+    // Swagger UI writes each operation's path into the page from the spec it fetched.
+    for path in [
+        "/api/v1/chat/completions",
+        "/api/v1/completions",
+        "/api/v1/embeddings",
+        "/api/v1/models/{model}",
+        "/health",
+        "/metrics",
+    ] {
+        let rendered = format!("class=\"opblock-summary-path\" data-path=\"{path}\"");
+        assert!(dom.contains(&rendered), "{path} is not listed:\n{dom}");
+    }
+    assert!(dom.contains("Hub gateway"), "the spec's title is shown");
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn swagger_ui_files_are_served_and_others_are_not() {
+    let hub = Harness::start().await;
+
+    let script = hub
+        .call(Method::GET, "/swagger-ui/swagger-ui-bundle.js", &[], "")
+        .await;
+    let missing = hub.call(Method::GET, "/swagger-ui/nope.js", &[], "").await;
+    let posted = hub.call(Method::POST, "/openapi.json", &[], "").await;
+
+    assert_eq!(script.status, StatusCode::OK);
+    assert_eq!(
+        script.headers["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.error()["code"], "unknown_url");
+    assert_eq!(posted.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(posted.headers["allow"], "GET");
+    hub.stop().await;
+}
