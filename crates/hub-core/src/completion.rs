@@ -46,7 +46,10 @@ pub struct CompletionRequest {
     pub presence_penalty: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logit_bias: Option<BTreeMap<String, f64>>,
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = serde_json::Map<String, serde_json::Value>)
+    )]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -84,7 +87,10 @@ pub struct Completion {
     pub usage: Option<Usage>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_fingerprint: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = serde_json::Map<String, serde_json::Value>)
+    )]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -103,7 +109,10 @@ pub struct CompletionChoice {
     pub logprobs: Option<serde_json::Value>,
     #[serde(default)]
     pub finish_reason: Option<FinishReason>,
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = serde_json::Map<String, serde_json::Value>)
+    )]
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -23,7 +23,10 @@ pub struct EmbeddingsRequest {
     pub dimensions: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = serde_json::Map<String, serde_json::Value>)
+    )]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -49,7 +52,10 @@ pub struct EmbeddingsResponse {
     pub data: Vec<Embedding>,
     pub model: String,
     pub usage: EmbeddingUsage,
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = serde_json::Map<String, serde_json::Value>)
+    )]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -80,7 +86,10 @@ pub struct Embedding {
     pub object: String,
     pub index: u32,
     pub embedding: EmbeddingVector,
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = serde_json::Map<String, serde_json::Value>)
+    )]
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -15,7 +15,10 @@ pub struct Usage {
     pub prompt_tokens_details: Option<PromptTokensDetails>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_tokens_details: Option<CompletionTokensDetails>,
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = serde_json::Map<String, serde_json::Value>)
+    )]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -28,7 +31,10 @@ pub struct PromptTokensDetails {
     pub cached_tokens: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio_tokens: Option<u64>,
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = serde_json::Map<String, serde_json::Value>)
+    )]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -45,7 +51,10 @@ pub struct CompletionTokensDetails {
     pub accepted_prediction_tokens: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejected_prediction_tokens: Option<u64>,
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = serde_json::Map<String, serde_json::Value>)
+    )]
     #[serde(flatten)]
     pub extra: Extra,
 }

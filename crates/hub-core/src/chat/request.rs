@@ -54,7 +54,10 @@ pub struct ChatCompletionRequest {
     pub parallel_tool_calls: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_format: Option<ResponseFormat>,
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = serde_json::Map<String, serde_json::Value>)
+    )]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -96,7 +99,10 @@ impl Stop {
 pub struct StreamOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_usage: Option<bool>,
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = serde_json::Map<String, serde_json::Value>)
+    )]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -122,7 +128,10 @@ pub struct JsonSchemaFormat {
     pub schema: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = serde_json::Map<String, serde_json::Value>)
+    )]
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -29,7 +29,10 @@ pub struct FunctionDefinition {
     pub parameters: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = serde_json::Map<String, serde_json::Value>)
+    )]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -80,7 +83,10 @@ pub struct AllowedTools {
     /// `auto` or `required`.
     pub mode: String,
     pub tools: Vec<serde_json::Value>,
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = serde_json::Map<String, serde_json::Value>)
+    )]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -93,7 +99,10 @@ pub struct ToolCall {
     #[serde(rename = "type", default = "function_type")]
     pub kind: String,
     pub function: FunctionCall,
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = serde_json::Map<String, serde_json::Value>)
+    )]
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -122,7 +131,10 @@ pub struct ToolCallDelta {
     pub kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub function: Option<FunctionCallDelta>,
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Map<String, serde_json::Value>))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = serde_json::Map<String, serde_json::Value>)
+    )]
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -96,11 +96,14 @@ pub fn swagger_ui_operation(tag: &str) -> Operation {
 /// `GET /swagger-ui/{file}`, answering `not_found` for a file Swagger UI does not have.
 pub fn swagger_asset_operation(tag: &str, not_found: Response) -> Operation {
     let types = ["text/css", "text/javascript", "image/png"];
+    let mut file = path_parameter("file", "The file's name.");
+    file.schema = Some(
+        string_schema()
+            .enum_values(Some(super::swagger_ui::file_names()))
+            .into(),
+    );
     documentation(tag, "swaggerUiAsset", "A file of Swagger UI")
-        .parameter(path_parameter(
-            "file",
-            "The file's name, such as `swagger-ui.css`.",
-        ))
+        .parameter(file)
         .response("200", text_response("The file.", &types))
         .response("404", not_found)
         .build()

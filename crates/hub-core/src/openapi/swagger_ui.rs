@@ -41,6 +41,14 @@ pub fn swagger_ui(path: &str) -> Option<StaticFile> {
         })
 }
 
+/// The names of the files beneath [`UI_PATH`].
+pub(crate) fn file_names() -> impl Iterator<Item = &'static str> {
+    let assets = swagger_ui_redist::SwaggerUi::static_files()
+        .iter()
+        .map(|(asset, _)| asset.file_name());
+    std::iter::once("swagger-initializer.js").chain(assets)
+}
+
 /// Whether `path` is the spec or Swagger UI, which hold no secret and are served without
 /// authentication: the page's Authorize button is how a reader presents a token.
 pub fn is_documentation(path: &str) -> bool {
@@ -94,6 +102,13 @@ mod tests {
             script.contains("validatorUrl: null"),
             "no badge from the online validator"
         );
+    }
+
+    #[test]
+    fn every_file_named_is_served() {
+        for name in file_names() {
+            assert!(swagger_ui(&format!("{UI_PATH}/{name}")).is_some(), "{name}");
+        }
     }
 
     #[test]

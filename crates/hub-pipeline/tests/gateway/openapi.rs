@@ -1,14 +1,27 @@
 //! The gateway documents itself: a valid OpenAPI 3.1 spec at `/openapi.json`, checked by an
 //! independent validator, and Swagger UI at `/swagger-ui` that a real browser renders from
-//! files the gateway serves itself.
+//! files the gateway serves itself, without an access key even where the API needs one.
 
 use std::path::Path;
 use std::time::Duration;
 
 use http::{Method, StatusCode};
-use serde_json::Value;
+use hub_testkit::MockConfig;
+use serde_json::{Value, json};
 
 use crate::common::Harness;
+
+const KEY: &str = "hub-ci-0123456789abcdef0123456789abcdef";
+
+/// A gateway whose API needs an access key.
+async fn locked() -> Harness {
+    Harness::start_with(MockConfig::default(), |config| {
+        config["general"] = json!({"access_keys": [
+            {"name": "ci", "key": KEY}
+        ]});
+    })
+    .await
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_spec_is_valid_openapi() {
@@ -32,7 +45,7 @@ async fn the_spec_is_valid_openapi() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn swagger_ui_lists_every_operation_in_a_browser() {
-    let hub = Harness::start().await;
+    let hub = locked().await;
     let url = format!("http://{}/swagger-ui", hub.addr);
 
     let dom = tokio::task::spawn_blocking(move || {
@@ -59,18 +72,26 @@ async fn swagger_ui_lists_every_operation_in_a_browser() {
 
 #[tokio::test]
 async fn swagger_ui_files_are_served_and_others_are_not() {
-    let hub = Harness::start().await;
+    let hub = locked().await;
 
     let script = hub
         .call(Method::GET, "/swagger-ui/swagger-ui-bundle.js", &[], "")
         .await;
     let missing = hub.call(Method::GET, "/swagger-ui/nope.js", &[], "").await;
-    let posted = hub.call(Method::POST, "/openapi.json", &[], "").await;
+    let bearer = format!("Bearer {KEY}");
+    let key = ("authorization", bearer.as_str());
+    let posted = hub.call(Method::POST, "/openapi.json", &[key], "").await;
+    let api = hub.call(Method::GET, "/v1/models", &[], "").await;
 
     assert_eq!(script.status, StatusCode::OK);
     assert_eq!(
         script.headers["content-type"],
         "text/javascript; charset=utf-8"
+    );
+    assert_eq!(
+        api.status,
+        StatusCode::UNAUTHORIZED,
+        "the API itself needs a key"
     );
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.error()["code"], "unknown_url");
