@@ -1,11 +1,16 @@
-//! Each provider's answers as an upstream may send them: a whole body (read both as an
-//! answer and as an error body), and a stream in chunks. Whatever the bytes, the result is a
-//! translated answer or an error that makes an OpenAI error answer, never a panic.
+//! Each provider's answers as an upstream may send them: a whole body (read as a chat answer,
+//! a legacy completion, an embeddings answer and an error body), and a stream in chunks (read
+//! as a chat stream and a legacy completion stream). Whatever the bytes, the result is a
+//! translated answer or an error that makes an OpenAI error answer, never a panic. Operations
+//! a provider does not serve fail at once.
 
 use http::StatusCode;
 use hub_core::Error;
 use hub_core::config::ProviderType;
-use hub_providers::fuzzing::{chat_answer, chat_stream, error_answer};
+use hub_providers::fuzzing::{
+    chat_answer, chat_stream, completion_answer, completion_stream, embeddings_answer, error_answer,
+};
+use serde::Serialize;
 
 use crate::stream::split;
 
@@ -18,25 +23,31 @@ const STATUSES: [StatusCode; 3] = [
 ];
 
 fn answer(provider: ProviderType, data: &[u8]) {
-    match chat_answer(provider, data) {
-        Ok(completion) => {
-            serde_json::to_vec(&completion).expect("a chat completion encodes");
-        }
-        Err(error) => answerable(&error),
-    }
+    encodable(chat_answer(provider, data));
+    encodable(completion_answer(provider, data));
+    encodable(embeddings_answer(provider, data));
     for status in STATUSES {
         answerable(&error_answer(provider, status, data));
     }
 }
 
 fn stream(provider: ProviderType, data: &[u8]) {
-    for item in chat_stream(provider, &split(data)) {
-        match item {
-            Ok(chunk) => {
-                serde_json::to_vec(&chunk).expect("a chunk encodes");
-            }
-            Err(error) => answerable(&error),
+    let pieces = split(data);
+    chat_stream(provider, &pieces)
+        .into_iter()
+        .for_each(encodable);
+    completion_stream(provider, &pieces)
+        .into_iter()
+        .for_each(encodable);
+}
+
+/// Encodes an answer for the client, or makes the error answer.
+fn encodable<T: Serialize>(item: Result<T, Error>) {
+    match item {
+        Ok(answer) => {
+            serde_json::to_vec(&answer).expect("a translated answer encodes");
         }
+        Err(error) => answerable(&error),
     }
 }
 

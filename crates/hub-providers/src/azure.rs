@@ -22,7 +22,8 @@ use hub_core::completion::{Completion, CompletionRequest};
 use hub_core::config::{ModelConfig, ProviderConfig, ProviderType};
 use hub_core::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 use hub_core::{
-    BoxFuture, BoxStream, ChatResponse, ChatStream, CompletionResponse, Error, Provider,
+    BoxFuture, BoxStream, ChatResponse, ChatStream, CompletionResponse, CompletionStream, Error,
+    Provider,
 };
 
 use crate::openai_wire::{OpenAiWire, json_headers, secret_header};
@@ -136,10 +137,7 @@ impl Provider for AzureProvider {
             request.model.clone_from(&model.model_type);
             if request.is_stream() {
                 let chunks = self.wire.call_stream::<Completion>(&url, &request);
-                let chunks = chunks
-                    .await?
-                    .filter_map(stream::completion_chunk_for_client);
-                Ok(CompletionResponse::Stream(Box::pin(chunks)))
+                Ok(CompletionResponse::Stream(completion_chunks(chunks.await?)))
             } else {
                 let completion = self.wire.call::<Completion>(&url, &request);
                 Ok(CompletionResponse::Complete(Box::new(completion.await?)))
@@ -166,6 +164,11 @@ pub(crate) const ERROR_PARSER: ErrorParser = error::error_body;
 /// The chunks of an Azure chat stream as a client should see them ([`stream`]).
 pub(crate) fn chat_chunks(chunks: BoxStream<Result<ChatCompletionChunk, Error>>) -> ChatStream {
     Box::pin(chunks.filter_map(stream::chat_chunk_for_client))
+}
+
+/// The chunks of an Azure legacy completion stream as a client should see them ([`stream`]).
+pub(crate) fn completion_chunks(chunks: BoxStream<Result<Completion, Error>>) -> CompletionStream {
+    Box::pin(chunks.filter_map(stream::completion_chunk_for_client))
 }
 
 /// The chat request as Azure takes it.

@@ -21,6 +21,7 @@ mod settings;
 mod sigv4;
 mod stream;
 
+pub(crate) use self::embeddings::one_text_answer as embeddings_answer;
 pub(crate) use self::error::from_response as status_error;
 pub(crate) use self::eventstream::{Frame, FrameStream};
 

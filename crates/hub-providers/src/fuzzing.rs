@@ -15,7 +15,9 @@ use futures_util::StreamExt;
 use http::{HeaderMap, StatusCode};
 use http_body_util::StreamBody;
 use hub_core::chat::{ChatCompletion, ChatCompletionChunk, ChatCompletionRequest};
+use hub_core::completion::Completion;
 use hub_core::config::{GeneralConfig, ModelConfig};
+use hub_core::embeddings::EmbeddingsResponse;
 use hub_core::{ChatStream, Error};
 use hyper::body::Frame;
 use sse_stream::Sse;
@@ -124,12 +126,7 @@ pub fn eventstream_messages(pieces: &[&[u8]]) -> Vec<Result<Message, String>> {
 pub fn chat_answer(provider: ProviderType, body: &[u8]) -> Result<ChatCompletion, Error> {
     let upstream = upstream();
     match provider {
-        ProviderType::OpenAi => {
-            OpenAiWire::new(upstream, HeaderMap::new(), openai_wire::error_body).decode(body)
-        }
-        ProviderType::Azure => {
-            OpenAiWire::new(upstream, HeaderMap::new(), azure::ERROR_PARSER).decode(body)
-        }
+        ProviderType::OpenAi | ProviderType::Azure => openai_format(provider)?.decode(body),
         ProviderType::Anthropic => anthropic::answer(&upstream, body, CREATED),
         ProviderType::VertexAi => vertex::answer(&upstream, body, MODEL, CREATED),
         ProviderType::Bedrock => bedrock::answer(&upstream, &HeaderMap::new(), &model(), body),
@@ -174,6 +171,57 @@ pub fn chat_stream(
         };
         chunks.take(MAX_ITEMS).collect().await
     })
+}
+
+/// A provider's whole legacy completion answer, `body`, as OpenAI's; only the OpenAI-format
+/// providers serve legacy completions.
+pub fn completion_answer(provider: ProviderType, body: &[u8]) -> Result<Completion, Error> {
+    openai_format(provider)?.decode(body)
+}
+
+/// A provider's streamed legacy completion answer, delivered in `pieces`, as OpenAI's chunks.
+pub fn completion_stream(
+    provider: ProviderType,
+    pieces: &[&[u8]],
+) -> Vec<Result<Completion, Error>> {
+    let wire = match openai_format(provider) {
+        Ok(wire) => wire,
+        Err(error) => return vec![Err(error)],
+    };
+    let body = body(pieces);
+    block_on(async move {
+        let events = wire.upstream.events(body);
+        let chunks = openai_wire::chunks(wire.upstream.clone(), events);
+        let chunks = match provider {
+            ProviderType::Azure => azure::completion_chunks(chunks),
+            _ => chunks,
+        };
+        chunks.take(MAX_ITEMS).collect().await
+    })
+}
+
+/// A provider's embeddings answer, `body`, as OpenAI's. Bedrock's is the answer of one call
+/// for one text to Titan Text Embeddings v2.
+pub fn embeddings_answer(provider: ProviderType, body: &[u8]) -> Result<EmbeddingsResponse, Error> {
+    let upstream = upstream();
+    match provider {
+        ProviderType::OpenAi | ProviderType::Azure => openai_format(provider)?.decode(body),
+        ProviderType::VertexAi => vertex::embeddings_answer(&upstream, body, MODEL),
+        ProviderType::Bedrock => {
+            bedrock::embeddings_answer(&upstream, "amazon.titan-embed-text-v2:0", body, None)
+        }
+        ProviderType::Anthropic => Err(Error::invalid_request("Anthropic serves no embeddings")),
+    }
+}
+
+/// The wire of a provider that speaks OpenAI's format.
+fn openai_format(provider: ProviderType) -> Result<OpenAiWire, Error> {
+    let errors = match provider {
+        ProviderType::OpenAi => openai_wire::error_body,
+        ProviderType::Azure => azure::ERROR_PARSER,
+        _ => return Err(Error::invalid_request("not an OpenAI-format provider")),
+    };
+    Ok(OpenAiWire::new(upstream(), HeaderMap::new(), errors))
 }
 
 /// A provider's error answer with `status` and `body`, as Hub's error.

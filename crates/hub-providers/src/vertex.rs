@@ -185,6 +185,16 @@ pub(crate) fn answer(
     response::chat_completion(answer, envelope, &upstream.provider)
 }
 
+/// OpenAI's embeddings answer for a `predict` answer's `body`, from `model`.
+pub(crate) fn embeddings_answer(
+    upstream: &Upstream,
+    body: &[u8],
+    model: &str,
+) -> Result<EmbeddingsResponse, Error> {
+    let answer: PredictResponse = decode(upstream, body)?;
+    Ok(embeddings::embeddings_response(answer, model))
+}
+
 /// The client's chunks for a `streamGenerateContent` event-stream `body`.
 pub(crate) fn chat_chunks<B>(
     upstream: Upstream,

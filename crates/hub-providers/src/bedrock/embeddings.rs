@@ -22,6 +22,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::{BedrockProvider, Operation, encode, request_error as invalid};
+use crate::upstream::Upstream;
 
 /// Cohere Embed's limit of texts per call.
 const COHERE_BATCH: usize = 96;
@@ -236,9 +237,49 @@ fn read_answer(
     Ok((vectors, tokens))
 }
 
+/// OpenAI's answer from every call's answer, in order.
+fn response(answers: Vec<(Vec<Vec<f32>>, u64)>, model_id: &str) -> EmbeddingsResponse {
+    let (data, usage) = collect(answers);
+    EmbeddingsResponse {
+        object: "list".to_owned(),
+        data,
+        model: model_id.to_owned(),
+        usage,
+        extra: Extra::new(),
+    }
+}
+
+/// OpenAI's answer to a request of one text to `model_id`, from the `body` its one call was
+/// answered with and the token count header, if any.
+pub(crate) fn one_text_answer(
+    upstream: &Upstream,
+    model_id: &str,
+    body: &[u8],
+    header_tokens: Option<u64>,
+) -> Result<EmbeddingsResponse, Error> {
+    let request = EmbeddingsRequest {
+        input: Prompt::Text("text".to_owned()),
+        model: model_id.to_owned(),
+        encoding_format: None,
+        dimensions: None,
+        user: None,
+        extra: Extra::new(),
+    };
+    let calls = calls(Family::of(model_id)?, &request)?;
+    let answers = calls
+        .iter()
+        .map(|call| read_answer(call, body, header_tokens))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| upstream.protocol(format!("unexpected InvokeModel response: {error}")))?;
+    Ok(response(answers, model_id))
+}
+
 /// OpenAI's `data` and `usage` from every call's answer, in order.
 fn collect(answers: Vec<(Vec<Vec<f32>>, u64)>) -> (Vec<Embedding>, EmbeddingUsage) {
-    let tokens = answers.iter().map(|(_, tokens)| tokens).sum();
+    // Saturating: the counts are the upstream's word, and no count may panic the gateway.
+    let tokens = answers
+        .iter()
+        .fold(0u64, |sum, (_, tokens)| sum.saturating_add(*tokens));
     let data = answers
         .into_iter()
         .flat_map(|(vectors, _)| vectors)
@@ -275,14 +316,7 @@ impl BedrockProvider {
             .buffered(TITAN_CONCURRENCY)
             .try_collect()
             .await?;
-        let (data, usage) = collect(answers);
-        Ok(EmbeddingsResponse {
-            object: "list".to_owned(),
-            data,
-            model: model.model_type.clone(),
-            usage,
-            extra: Extra::new(),
-        })
+        Ok(response(answers, &model.model_type))
     }
 
     /// One InvokeModel call of an embeddings request.
