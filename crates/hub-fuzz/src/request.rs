@@ -1,5 +1,5 @@
 //! Client request bodies, through the gateway's own decoding and checks, then through every
-//! provider's translation of a chat request.
+//! provider's translation of chat and embeddings requests.
 
 use hub_core::config::ProviderType;
 use hub_pipeline::fuzzing::{Endpoint, Request, prepare};
@@ -28,7 +28,14 @@ pub(crate) fn completion(data: &[u8]) {
 }
 
 pub(crate) fn embeddings(data: &[u8]) {
-    decoded(Endpoint::Embeddings, data);
+    let Some(Request::Embeddings(request)) = decoded(Endpoint::Embeddings, data) else {
+        return;
+    };
+    for provider in PROVIDERS {
+        if let Err(error) = hub_providers::fuzzing::embeddings_request(provider, &request) {
+            let _ = (error.status(), error.to_body());
+        }
+    }
 }
 
 /// The request `data` decodes to, after checking that it re-encodes to JSON that decodes to

@@ -21,7 +21,9 @@ mod settings;
 mod sigv4;
 mod stream;
 
-pub(crate) use self::embeddings::one_text_answer as embeddings_answer;
+pub(crate) use self::embeddings::{
+    call_bodies as embeddings_bodies, one_text_answer as embeddings_answer,
+};
 pub(crate) use self::error::from_response as status_error;
 pub(crate) use self::eventstream::{Frame, FrameStream};
 

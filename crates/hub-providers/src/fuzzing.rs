@@ -17,7 +17,7 @@ use http_body_util::StreamBody;
 use hub_core::chat::{ChatCompletion, ChatCompletionChunk, ChatCompletionRequest};
 use hub_core::completion::Completion;
 use hub_core::config::{GeneralConfig, ModelConfig};
-use hub_core::embeddings::EmbeddingsResponse;
+use hub_core::embeddings::{EmbeddingsRequest, EmbeddingsResponse};
 use hub_core::{ChatStream, Error};
 use hyper::body::Frame;
 use sse_stream::Sse;
@@ -39,6 +39,10 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The `created` stamp of every translated answer, so that two runs compare equal.
 const CREATED: u64 = 1_700_000_000;
+
+/// Bedrock's embeddings models of each family.
+const TITAN: &str = "amazon.titan-embed-text-v2:0";
+const COHERE: &str = "cohere.embed-english-v3";
 
 /// The model every translation is for.
 const MODEL: &str = "fuzz-model";
@@ -201,15 +205,14 @@ pub fn completion_stream(
 }
 
 /// A provider's embeddings answer, `body`, as OpenAI's. Bedrock's is the answer of one call
-/// for one text to Titan Text Embeddings v2.
+/// for one text, read as Titan Text Embeddings v2's, else as Cohere Embed's.
 pub fn embeddings_answer(provider: ProviderType, body: &[u8]) -> Result<EmbeddingsResponse, Error> {
     let upstream = upstream();
     match provider {
         ProviderType::OpenAi | ProviderType::Azure => openai_format(provider)?.decode(body),
         ProviderType::VertexAi => vertex::embeddings_answer(&upstream, body, MODEL),
-        ProviderType::Bedrock => {
-            bedrock::embeddings_answer(&upstream, "amazon.titan-embed-text-v2:0", body, None)
-        }
+        ProviderType::Bedrock => bedrock::embeddings_answer(&upstream, TITAN, body, None)
+            .or_else(|_| bedrock::embeddings_answer(&upstream, COHERE, body, Some(3))),
         ProviderType::Anthropic => Err(Error::invalid_request("Anthropic serves no embeddings")),
     }
 }
@@ -235,6 +238,25 @@ pub fn error_answer(provider: ProviderType, status: StatusCode, body: &[u8]) -> 
         ProviderType::Bedrock => {
             bedrock::status_error(&upstream.provider, status, &HeaderMap::new(), body)
         }
+    }
+}
+
+/// The JSON bodies a provider is sent for a client's embeddings `request`: Bedrock's for
+/// Titan Text Embeddings v2, then for Cohere Embed.
+pub fn embeddings_request(
+    provider: ProviderType,
+    request: &EmbeddingsRequest,
+) -> Result<Vec<Vec<u8>>, Error> {
+    match provider {
+        ProviderType::OpenAi | ProviderType::Azure => Ok(vec![encode(request)?]),
+        ProviderType::VertexAi => Ok(vec![encode(&vertex::predict_request(request)?)?]),
+        ProviderType::Bedrock => {
+            // Both families translate, even when the first refuses the request.
+            let titan = bedrock::embeddings_bodies(TITAN, request);
+            let cohere = bedrock::embeddings_bodies(COHERE, request);
+            Ok([titan?, cohere?].concat())
+        }
+        ProviderType::Anthropic => Err(Error::invalid_request("Anthropic serves no embeddings")),
     }
 }
 

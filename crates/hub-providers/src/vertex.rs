@@ -18,6 +18,7 @@ mod stream;
 mod tools;
 mod wire;
 
+pub(crate) use self::embeddings::predict_request;
 pub(crate) use self::error::error_body;
 pub(crate) use self::request::chat_request;
 

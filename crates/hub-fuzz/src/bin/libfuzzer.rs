@@ -11,7 +11,16 @@ fn target() -> &'static Target {
     static TARGET: OnceLock<&'static Target> = OnceLock::new();
     TARGET.get_or_init(|| {
         let name = std::env::var("HUB_FUZZ_TARGET").unwrap_or_default();
-        hub_fuzz::find(&name).unwrap_or_else(|| panic!("HUB_FUZZ_TARGET={name:?} names no target"))
+        hub_fuzz::find(&name).unwrap_or_else(|| {
+            let known: Vec<String> = hub_fuzz::TARGETS
+                .iter()
+                .map(|target| format!("{}: {}", target.name, target.about))
+                .collect();
+            panic!(
+                "HUB_FUZZ_TARGET={name:?} names no target of\n{}",
+                known.join("\n")
+            )
+        })
     })
 }
 

@@ -237,6 +237,24 @@ fn read_answer(
     Ok((vectors, tokens))
 }
 
+impl Call {
+    fn encode(&self) -> Result<Vec<u8>, Error> {
+        match self {
+            Call::Titan(body) => encode(body),
+            Call::Cohere(body) => encode(body),
+        }
+    }
+}
+
+/// The bodies of the InvokeModel calls an embeddings `request` to `model_id` makes.
+pub(crate) fn call_bodies(
+    model_id: &str,
+    request: &EmbeddingsRequest,
+) -> Result<Vec<Vec<u8>>, Error> {
+    let calls = calls(Family::of(model_id)?, request)?;
+    calls.iter().map(Call::encode).collect()
+}
+
 /// OpenAI's answer from every call's answer, in order.
 fn response(answers: Vec<(Vec<Vec<f32>>, u64)>, model_id: &str) -> EmbeddingsResponse {
     let (data, usage) = collect(answers);
@@ -326,10 +344,7 @@ impl BedrockProvider {
         call: &Call,
         deadline: Instant,
     ) -> Result<(Vec<Vec<f32>>, u64), Error> {
-        let body = match call {
-            Call::Titan(body) => encode(body)?,
-            Call::Cohere(body) => encode(body)?,
-        };
+        let body = call.encode()?;
         let response = self
             .send(model_id, Operation::InvokeModel, body, deadline)
             .await?;

@@ -16,7 +16,7 @@ use super::wire::{EmbeddingInstance, EmbeddingParameters, PredictRequest, Predic
 use super::{refuse, unsupported};
 
 /// The `:predict` body for `request`.
-pub(super) fn predict_request(request: &EmbeddingsRequest) -> Result<PredictRequest, Error> {
+pub(crate) fn predict_request(request: &EmbeddingsRequest) -> Result<PredictRequest, Error> {
     if let Some(field) = request.extra.keys().next() {
         return Err(unsupported(field));
     }

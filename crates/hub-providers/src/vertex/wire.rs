@@ -204,7 +204,7 @@ pub(super) struct UsageMetadata {
 
 /// A text-embedding model's `:predict` request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub(super) struct PredictRequest {
+pub(crate) struct PredictRequest {
     pub(super) instances: Vec<EmbeddingInstance>,
     pub(super) parameters: EmbeddingParameters,
 }
