@@ -4,7 +4,7 @@
 use http::Method;
 use serde_json::json;
 
-use crate::common::{Admin, PREFIX, TOKEN, openai_provider};
+use crate::common::{Admin, PREFIX, TOKEN, model, openai_provider};
 
 /// The revision every change bumps, to show a refusal changed nothing.
 async fn revision(admin: &Admin) -> i64 {
@@ -163,6 +163,31 @@ async fn a_body_of_the_wrong_shape_names_the_field() {
         .await;
     assert_eq!(update.status, 422);
     assert_eq!(update.error()["field"], "id");
+
+    assert_eq!(revision(&admin).await, before);
+    admin.stop().await;
+}
+
+#[tokio::test]
+async fn what_postgresql_cannot_keep_is_refused_and_the_largest_numbers_read_back() {
+    let admin = Admin::start().await;
+    let seeded = admin.seed().await;
+    let before = revision(&admin).await;
+
+    let mut nul = model("m", "gpt\u{0}4o", &seeded.provider);
+    nul["config"] = json!({"deployment": "d"});
+    let refused = admin.post("/model-definitions", &nul).await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert_eq!(refused.error()["field"], "model_type");
+
+    // A write is stored and read back whole to be checked, which finds the unknown field.
+    // jsonb hands the largest float back as 309 digits, which only a correctly rounding
+    // parser (serde_json's `float_roundtrip`) reads back rather than failing with a 500.
+    let mut largest = model("m", "gpt-4o", &seeded.provider);
+    largest["config"] = json!({"colour": f64::MAX});
+    let refused = admin.post("/model-definitions", &largest).await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert_eq!(refused.error()["field"], "config.colour");
 
     assert_eq!(revision(&admin).await, before);
     admin.stop().await;
