@@ -13,9 +13,11 @@ pub use build::{
     bearer_scheme, json_response, optional_header, path_parameter, schema_content, spec_operation,
     string_header, string_schema, swagger_asset_operation, swagger_ui_operation, text_response,
 };
+use std::sync::OnceLock;
 pub use swagger_ui::{StaticFile, is_documentation, swagger_ui};
+
 use utoipa::ToSchema;
-use utoipa::openapi::{RefOr, Schema};
+use utoipa::openapi::{OpenApi, RefOr, Schema};
 
 /// Where a server serves its spec.
 pub const SPEC_PATH: &str = "/openapi.json";
@@ -34,6 +36,13 @@ pub fn match_path<'a>(template: &str, path: &'a str) -> Option<Option<&'a str>> 
             .filter(|value| !value.is_empty())
             .map(Some),
     }
+}
+
+/// The spec `build` makes, as JSON: built on the first call, then served from `cell`.
+pub fn spec_json(cell: &'static OnceLock<Vec<u8>>, build: fn() -> OpenApi) -> &'static [u8] {
+    cell.get_or_init(|| {
+        serde_json::to_vec(&build()).expect("a spec of plain data always serializes")
+    })
 }
 
 /// Adds `T`'s schema, and every schema it refers to, to `schemas`.

@@ -32,12 +32,8 @@ const SERVICE: &str = "Service";
 
 /// The spec as JSON, built on first use.
 pub(crate) fn spec_json() -> Bytes {
-    static JSON: OnceLock<Bytes> = OnceLock::new();
-    JSON.get_or_init(|| {
-        let json = serde_json::to_vec(&spec()).expect("a spec of plain data always serializes");
-        Bytes::from(json)
-    })
-    .clone()
+    static JSON: OnceLock<Vec<u8>> = OnceLock::new();
+    Bytes::from_static(hub_core::openapi::spec_json(&JSON, spec))
 }
 
 /// The gateway's spec.
