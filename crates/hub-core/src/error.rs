@@ -1,6 +1,7 @@
 //! The error model: what went wrong, whose fault it was, whether a retry may help, and
 //! OpenAI's error body that clients read.
 
+use std::fmt;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -175,6 +176,13 @@ impl Error {
         }
     }
 
+    /// The error as a log line or span may tell it while content tracing is off: without the
+    /// message a provider wrote, which may quote the prompt it refused. What stays says
+    /// which provider failed and how (status, error type and code).
+    pub fn without_content(&self) -> WithoutContent<'_> {
+        WithoutContent(self)
+    }
+
     /// OpenAI's error body for this error.
     pub fn to_body(&self) -> ErrorBody {
         match self {
@@ -205,6 +213,35 @@ impl Error {
     }
 }
 
+/// An [`Error`] displayed without what its provider wrote: see [`Error::without_content`].
+#[derive(Debug, Clone, Copy)]
+pub struct WithoutContent<'a>(&'a Error);
+
+impl fmt::Display for WithoutContent<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body = match self.0 {
+            Error::UpstreamStatus {
+                provider,
+                status,
+                body,
+                ..
+            } => {
+                write!(f, "{provider}: upstream answered {status}")?;
+                body
+            }
+            Error::UpstreamReported { provider, body } => {
+                write!(f, "{provider}: upstream reported an error")?;
+                body
+            }
+            other => return fmt::Display::fmt(other, f),
+        };
+        match &body.error.code {
+            Some(code) => write!(f, " ({}, {code})", body.error.kind),
+            None => write!(f, " ({})", body.error.kind),
+        }
+    }
+}
+
 /// Upstream statuses that describe the client's request rather than the upstream's health.
 fn is_client_status(status: u16) -> bool {
     matches!(status, 400 | 404 | 409 | 413 | 415 | 422 | 429)
@@ -223,6 +260,40 @@ mod tests {
             ),
             retry_after: None,
         }
+    }
+
+    #[test]
+    fn without_content_leaves_out_what_the_provider_wrote() {
+        let refused = Error::UpstreamStatus {
+            provider: "anthropic".to_owned(),
+            status: 400,
+            body: Box::new(ErrorBody::new(
+                "invalid_request_error",
+                "messages.0: 'my secret plan' is not allowed",
+            )),
+            retry_after: None,
+        };
+        assert_eq!(
+            refused.without_content().to_string(),
+            "anthropic: upstream answered 400 (invalid_request_error)"
+        );
+        let reported = Error::UpstreamReported {
+            provider: "openai".to_owned(),
+            body: Box::new(ErrorBody::new("server_error", "'my secret plan'").with_code("boom")),
+        };
+        assert_eq!(
+            reported.without_content().to_string(),
+            "openai: upstream reported an error (server_error, boom)"
+        );
+        assert_eq!(
+            upstream(404).without_content().to_string(),
+            "openai: upstream answered 404 (invalid_request_error, model_not_found)"
+        );
+        let timeout = Error::UpstreamTimeout {
+            provider: "openai".to_owned(),
+            after: Duration::from_millis(300),
+        };
+        assert_eq!(timeout.without_content().to_string(), timeout.to_string());
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub mod openapi;
 mod provider;
 mod usage;
 
-pub use error::{Error, ErrorBody, ErrorDetail, Origin};
+pub use error::{Error, ErrorBody, ErrorDetail, Origin, WithoutContent};
 pub use provider::{
     BoxFuture, BoxStream, ChatResponse, ChatStream, CompletionResponse, CompletionStream, Provider,
 };

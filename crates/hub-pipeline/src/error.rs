@@ -5,6 +5,7 @@ use http::{HeaderValue, Response, StatusCode, header};
 use hub_core::ErrorBody;
 
 use crate::gateway::{ResponseBody, full_body};
+use crate::telemetry::spans;
 
 /// Why the gateway could not serve a request.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +48,15 @@ pub enum GatewayError {
 }
 
 impl GatewayError {
+    /// What a log line may say of the error: a provider's message only when `content` may be
+    /// traced, as [`spans::error_text`] decides.
+    pub(crate) fn log_text(&self, content: bool) -> String {
+        match self {
+            GatewayError::Provider(error) => spans::error_text(error, content),
+            other => other.to_string(),
+        }
+    }
+
     /// The status the client receives.
     pub fn status(&self) -> StatusCode {
         match self {

@@ -110,7 +110,9 @@ where
                 {
                     Ok(response) => response,
                     Err(error) => {
-                        tracing::debug!(%error, status = error.status().as_u16(), "refused");
+                        let status = error.status().as_u16();
+                        let text = error.log_text(snapshot.trace_content);
+                        tracing::debug!(error = text, status, "refused");
                         error.into_response()
                     }
                 };

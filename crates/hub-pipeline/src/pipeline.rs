@@ -106,6 +106,7 @@ pub(crate) fn build(
         pipeline_routes.clone(),
         router,
         export.as_ref().map(|export| export.id()),
+        shared.trace_content,
     );
     let mut service = PipelineService::new(router);
     for plugin in config.plugins.iter().rev() {

@@ -53,6 +53,8 @@ pub struct Snapshot {
     pub(crate) connections: ConnectionLimits,
     /// When the snapshot was built, in Unix seconds: the `created` of listed models.
     pub(crate) created: u64,
+    /// Whether logs and spans may hold content: prompts, and what a provider's error says.
+    pub(crate) trace_content: bool,
 }
 
 impl Snapshot {
@@ -84,6 +86,7 @@ impl Snapshot {
             requests: RequestLimits::from(&config.general),
             connections: ConnectionLimits::from(&config.general),
             created,
+            trace_content: config.general.trace_content_enabled,
         })
     }
 

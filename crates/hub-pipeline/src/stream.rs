@@ -154,7 +154,7 @@ pub(crate) fn sse_body<T: StreamChunk>(
             let chunk = match chunks.next().await {
                 Some(Ok(chunk)) => chunk,
                 Some(Err(error)) => {
-                    tracing::debug!(%error, "stream failed after it started");
+                    tracing::debug!(error = %error.without_content(), "stream failed after it started");
                     return Some((encode(&error.to_body()), None));
                 }
                 None => return Some((Bytes::from_static(DONE), None)),

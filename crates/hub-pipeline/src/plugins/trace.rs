@@ -100,7 +100,7 @@ where
                     Ok(response)
                 }
                 Err(GatewayError::Provider(error)) => {
-                    spans::record_error(&span, &error);
+                    spans::record_error(&span, &error, content);
                     Err(GatewayError::Provider(error))
                 }
                 Err(error) => {

@@ -103,11 +103,21 @@ fn messages_json(messages: &[ChatMessage]) -> String {
 }
 
 /// Marks the span failed, with `error.type` as the conventions ask: the HTTP status of an
-/// upstream refusal, else the kind of failure.
-// TODO: keep prompt text an upstream error quotes out of the status while content tracing is off.
-pub(crate) fn record_error(span: &Span, error: &Error) {
+/// upstream refusal, else the kind of failure. The status holds the provider's message only
+/// when `content` may be traced: a provider may quote the prompt it refused.
+pub(crate) fn record_error(span: &Span, error: &Error, content: bool) {
     span.set_attribute(attr::ERROR_TYPE, error_type(error));
-    span.set_status(Status::error(error.to_string()));
+    span.set_status(Status::error(error_text(error, content)));
+}
+
+/// What a log line or span may say of `error`: all of it when content may be traced, else
+/// [`Error::without_content`].
+pub(crate) fn error_text(error: &Error, content: bool) -> String {
+    if content {
+        error.to_string()
+    } else {
+        error.without_content().to_string()
+    }
 }
 
 /// A short, bounded name for the kind of an upstream failure.
@@ -254,7 +264,7 @@ impl<T: StreamChunk> Stream for TracedStream<T> {
                 }
                 this.seen.observe(chunk, this.content);
             }
-            Some(Err(error)) => record_error(span, error),
+            Some(Err(error)) => record_error(span, error, this.content),
             None => {}
         }
         if !matches!(item, Some(Ok(_))) {

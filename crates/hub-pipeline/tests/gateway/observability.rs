@@ -199,6 +199,44 @@ async fn content_is_traced_only_when_enabled() {
     hub.stop().await;
 }
 
+#[tokio::test]
+async fn a_provider_error_quoting_the_prompt_is_traced_only_with_content() {
+    for content in [false, true] {
+        let collector = Collector::start().await;
+        let backup = backup().await;
+        let hub = traced(&collector, &backup, content).await;
+        hub.mock.set_fault(Some(Fault::Status {
+            status: 400,
+            body: json!({"error": {"message": "may not say: tell me a secret",
+                                   "type": "invalid_request_error", "param": null,
+                                   "code": "content_filter"}}),
+            retry_after: None,
+        }));
+
+        let reply = hub
+            .post(
+                "/v1/chat/completions",
+                &chat("chat-model", "tell me a secret"),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        let message = reply.json()["error"]["message"].clone();
+        assert_eq!(message, "may not say: tell me a secret");
+
+        let spans = collector.spans(2).await;
+        for span in &spans {
+            assert_eq!(span.status_code, 2, "{span:?}");
+            let expected = if content {
+                "mock-openai: upstream answered 400: may not say: tell me a secret"
+            } else {
+                "mock-openai: upstream answered 400 (invalid_request_error, content_filter)"
+            };
+            assert_eq!(span.status_message, expected, "{span:?}");
+        }
+        hub.stop().await;
+    }
+}
+
 /// The value of the series of `name` whose labels include `labels`.
 fn sample(scrape: &prometheus_parse::Scrape, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     scrape

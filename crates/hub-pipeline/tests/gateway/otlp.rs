@@ -28,6 +28,7 @@ pub(crate) struct ReceivedSpan {
     pub(crate) kind: i32,
     /// 2 is an error.
     pub(crate) status_code: i32,
+    pub(crate) status_message: String,
     pub(crate) attributes: HashMap<String, String>,
 }
 
@@ -116,7 +117,8 @@ async fn receive(
             span_id: hex(&span.span_id),
             parent_span_id: hex(&span.parent_span_id),
             kind: span.kind,
-            status_code: span.status.map_or(0, |status| status.code),
+            status_code: span.status.as_ref().map_or(0, |status| status.code),
+            status_message: span.status.map(|status| status.message).unwrap_or_default(),
             attributes: span
                 .attributes
                 .into_iter()

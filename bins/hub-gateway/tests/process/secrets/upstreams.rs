@@ -78,9 +78,9 @@ pub(crate) const COMPLETIONS: [(&str, &str, &str); 2] = [
 /// How each provider misbehaves in one phase of the test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Phase {
-    /// 429 whose body quotes the credential.
+    /// 429 whose body quotes the credential and the prompt.
     RateLimited,
-    /// 500 whose body quotes the credential.
+    /// 500 whose body quotes the credential and the prompt.
     ServerError,
     /// A body that is not the API's format.
     Malformed,
@@ -88,7 +88,7 @@ pub(crate) enum Phase {
     Reset,
     /// Streams break off after a few events.
     CutStream,
-    /// Streams end with an error event that quotes the credential.
+    /// Streams end with an error event that quotes the credential and the prompt.
     StreamError,
     /// No answer: the gateway's timeout ends the call.
     Stall,
@@ -296,10 +296,10 @@ pipelines:
     )
 }
 
-/// An error body quoting `credential`, in OpenAI's shape; the adapters that expect another
-/// shape keep the text whole in their error, the worst case for a leak.
+/// An error body quoting `credential` and the prompt, in OpenAI's shape; the adapters that
+/// expect another shape keep the text whole in their error, the worst case for a leak.
 fn quoting(credential: &str) -> Value {
-    json!({"error": {"message": format!("Request with key {credential} failed."),
+    json!({"error": {"message": format!("Request with key {credential} failed on {PROMPT}."),
                      "type": "server_error", "param": null, "code": credential}})
 }
 
@@ -321,7 +321,8 @@ fn generic_fault(phase: Phase, credential: &str) -> Option<Fault> {
 }
 
 fn bedrock_fault(phase: Phase) -> Option<BedrockFault> {
-    let message = format!("Request by {AWS_KEY_ID} with token {AWS_SESSION_TOKEN} failed.");
+    let message =
+        format!("Request by {AWS_KEY_ID} with token {AWS_SESSION_TOKEN} failed on {PROMPT}.");
     let exception = |name: &str| BedrockFault::Exception {
         name: name.to_owned(),
         message: message.clone(),

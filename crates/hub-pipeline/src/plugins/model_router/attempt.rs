@@ -22,6 +22,7 @@ pub(crate) async fn attempt(
     request: OperationRequest,
     export: Option<i64>,
     number: u32,
+    content: bool,
 ) -> Result<Output, Error> {
     let started = Instant::now();
     let operation = request.operation().name();
@@ -44,7 +45,7 @@ pub(crate) async fn attempt(
             match limited(route, request).instrument(span.clone()).await {
                 Ok(output) => Ok(spans::trace_output(span, output, started, false)),
                 Err(error) => {
-                    spans::record_error(&span, &error);
+                    spans::record_error(&span, &error, content);
                     Err(error)
                 }
             }

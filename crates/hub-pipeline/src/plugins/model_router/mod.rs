@@ -24,7 +24,7 @@ pub(crate) use health::ModelHealth;
 use crate::error::GatewayError;
 use crate::operation::{OperationRequest, OperationResponse};
 use crate::snapshot::Route;
-use crate::telemetry::metrics;
+use crate::telemetry::{metrics, spans};
 
 /// The innermost service of every pipeline. Cloning is cheap.
 #[derive(Debug, Clone)]
@@ -43,6 +43,8 @@ struct Router {
     ejection: EjectionConfig,
     /// The exporter of the pipeline's spans, when it has a `tracing` plugin.
     export: Option<i64>,
+    /// Whether logs and spans may hold what a provider's error says.
+    content: bool,
 }
 
 impl ModelRouter {
@@ -51,6 +53,7 @@ impl ModelRouter {
         routes: Vec<Arc<Route>>,
         config: &ModelRouterConfig,
         export: Option<i64>,
+        content: bool,
     ) -> Self {
         let weights = routes
             .iter()
@@ -65,6 +68,7 @@ impl ModelRouter {
                 retry: config.retry.clone(),
                 ejection: config.ejection.clone(),
                 export,
+                content,
             }),
         }
     }
@@ -145,7 +149,13 @@ impl Router {
             progress.attempts += 1;
 
             let started = Instant::now();
-            let outcome = attempt::attempt(route, request.clone(), self.export, progress.attempts);
+            let outcome = attempt::attempt(
+                route,
+                request.clone(),
+                self.export,
+                progress.attempts,
+                self.content,
+            );
             let error = match outcome.await {
                 Ok(output) => {
                     route.health.record_success(started.elapsed());
@@ -162,7 +172,8 @@ impl Router {
 
             route.health.record_failure(&self.ejection);
             let attempt = progress.attempts;
-            tracing::warn!(model = %route.key, attempt, %error, "attempt failed");
+            let error_text = spans::error_text(&error, self.content);
+            tracing::warn!(model = %route.key, attempt, error = error_text, "attempt failed");
             let wait = retry::backoff(&self.retry, retry, retry_after(&error));
             progress.last_error = Some(error);
 
