@@ -23,7 +23,7 @@ const MIB: u64 = 1024 * KIB;
 
 /// Every limit. The bounds refuse what cannot work (zero, or a head buffer smaller than
 /// hyper's 8 KiB minimum) and what no longer limits anything.
-const LIMITS: [Limit; 15] = [
+const LIMITS: [Limit; 16] = [
     Limit {
         field: "max_request_body_bytes",
         variable: "HUB_MAX_REQUEST_BODY_BYTES",
@@ -72,6 +72,13 @@ const LIMITS: [Limit; 15] = [
         min: 1,
         max: 1_000_000,
         value: |general| u64::from(general.max_concurrent_requests),
+    },
+    Limit {
+        field: "max_buffered_body_bytes",
+        variable: "HUB_MAX_BUFFERED_BODY_BYTES",
+        min: MIB,
+        max: 64 * 1024 * MIB,
+        value: |general| general.max_buffered_body_bytes,
     },
     Limit {
         field: "header_read_timeout_ms",
@@ -139,12 +146,20 @@ impl Limit {
     }
 }
 
-/// Adds a fault for each limit of `general` out of its bounds, at `general.<field>`.
+/// Adds a fault for each limit of `general` out of its bounds, at `general.<field>`, and
+/// one when the memory budget for bodies could never admit a body of the largest size.
 pub(crate) fn check(general: &GeneralConfig, faults: &mut Vec<Fault>) {
     for limit in &LIMITS {
         if let Some(message) = limit.check((limit.value)(general)) {
             faults.push(Fault::new(format!("general.{}", limit.field), message));
         }
+    }
+    if general.max_buffered_body_bytes < general.max_request_body_bytes {
+        let message = format!(
+            "must be at least max_request_body_bytes ({})",
+            general.max_request_body_bytes
+        );
+        faults.push(Fault::new("general.max_buffered_body_bytes", message));
     }
 }
 

@@ -148,6 +148,7 @@ fn every_field() -> HubConfig {
             max_input_items: 1,
             max_connections: 1,
             max_concurrent_requests: 1,
+            max_buffered_body_bytes: 1,
             header_read_timeout_ms: 1,
             request_body_timeout_ms: 1,
             idle_timeout_ms: 1,

@@ -53,6 +53,9 @@ pub struct GeneralConfig {
     /// The most requests served at once, streams until their end; one beyond is refused
     /// with 503 at once. Health and metrics requests do not count.
     pub max_concurrent_requests: u32,
+    /// The most request-body bytes held in memory at once, over every request; a body that
+    /// would take more is refused with 503 at once. At least `max_request_body_bytes`.
+    pub max_buffered_body_bytes: u64,
     /// How long a client may take to send a request's head; the connection is then closed.
     pub header_read_timeout_ms: u64,
     /// How long a client may take to send a request's body, from its head on; 408 after.
@@ -89,6 +92,8 @@ pub const DEFAULT_MAX_INPUT_ITEMS: u32 = 2_048;
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 4_096;
 /// 2,048: twice the 1,000 open streams the gateway is measured with.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: u32 = 2_048;
+/// 1 GiB: 2,048 requests of half a MiB at once, or 32 bodies at the default size limit.
+pub const DEFAULT_MAX_BUFFERED_BODY_BYTES: u64 = 1024 * 1024 * 1024;
 /// 75 s: above the 60 s idle timeout of common load balancers, which matters because an idle
 /// HTTP/1.1 connection waits for its next request head under this timeout.
 pub const DEFAULT_HEADER_READ_TIMEOUT_MS: u64 = 75_000;
@@ -119,6 +124,7 @@ impl Default for GeneralConfig {
             max_input_items: DEFAULT_MAX_INPUT_ITEMS,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+            max_buffered_body_bytes: DEFAULT_MAX_BUFFERED_BODY_BYTES,
             header_read_timeout_ms: DEFAULT_HEADER_READ_TIMEOUT_MS,
             request_body_timeout_ms: DEFAULT_REQUEST_BODY_TIMEOUT_MS,
             idle_timeout_ms: DEFAULT_IDLE_TIMEOUT_MS,

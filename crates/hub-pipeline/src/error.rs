@@ -39,6 +39,9 @@ pub enum GatewayError {
     /// As many requests as the gateway serves at once are in flight.
     #[error("the gateway is serving as many requests as it allows at once; retry shortly")]
     Overloaded,
+    /// The request bodies held in memory already fill the gateway's budget for them.
+    #[error("the gateway holds as many request bodies in memory as it allows; retry shortly")]
+    BodiesOverBudget,
     /// The client went away while its body was being read.
     #[error("could not read the request body: {0}")]
     BodyRead(String),
@@ -66,7 +69,9 @@ impl GatewayError {
             GatewayError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             GatewayError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             GatewayError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
-            GatewayError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            GatewayError::Overloaded | GatewayError::BodiesOverBudget => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             GatewayError::BadRequest { .. } | GatewayError::BodyRead(_) => StatusCode::BAD_REQUEST,
             GatewayError::Provider(error) => {
                 StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY)
@@ -96,7 +101,7 @@ impl GatewayError {
             GatewayError::RequestTimeout { .. } => {
                 ErrorBody::new("invalid_request_error", message).with_code("request_timeout")
             }
-            GatewayError::Overloaded => {
+            GatewayError::Overloaded | GatewayError::BodiesOverBudget => {
                 ErrorBody::new("server_error", message).with_code("overloaded")
             }
             GatewayError::BadRequest { param, code, .. } => {
@@ -130,7 +135,7 @@ impl GatewayError {
                 headers.insert(header::ALLOW, HeaderValue::from_static(allow));
             }
             // A slot frees as soon as any request in flight ends.
-            GatewayError::Overloaded => {
+            GatewayError::Overloaded | GatewayError::BodiesOverBudget => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             // 529 is Anthropic's "overloaded", which it sends with a delay like a 503.

@@ -21,6 +21,7 @@ use opentelemetry::trace::FutureExt;
 use opentelemetry_http::HeaderExtractor;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use serde::Serialize;
+use tokio::sync::Semaphore;
 use tower::{Service, ServiceExt};
 use tracing::Instrument;
 
@@ -47,14 +48,18 @@ const REQUEST_ID_HEADER: &str = "x-request-id";
 pub struct Gateway {
     snapshot: Arc<ArcSwap<Snapshot>>,
     metrics: Option<PrometheusHandle>,
+    /// The bytes of request bodies the gateway may hold at once, over every request.
+    bodies: Arc<Semaphore>,
 }
 
 impl Gateway {
     /// A gateway serving `snapshot`.
     pub fn new(snapshot: Snapshot) -> Self {
+        let bodies = Arc::new(Semaphore::new(snapshot.requests.max_buffered_body_bytes));
         Gateway {
             snapshot: Arc::new(ArcSwap::from_pointee(snapshot)),
             metrics: None,
+            bodies,
         }
     }
 
@@ -95,6 +100,7 @@ where
         let started = Instant::now();
         let snapshot = self.snapshot.load_full();
         let metrics = self.metrics.clone();
+        let bodies = Arc::clone(&self.bodies);
         let request_id = request_id(request.headers());
         let span = tracing::debug_span!(
             "request",
@@ -106,8 +112,8 @@ where
 
         Box::pin(
             async move {
-                let mut response = match handle(&snapshot, metrics.as_ref(), request, started).await
-                {
+                let served = handle(&snapshot, metrics.as_ref(), &bodies, request, started);
+                let mut response = match served.await {
                     Ok(response) => response,
                     Err(error) => {
                         let status = error.status().as_u16();
@@ -129,6 +135,7 @@ where
 async fn handle<B>(
     snapshot: &Snapshot,
     metrics: Option<&PrometheusHandle>,
+    bodies: &Arc<Semaphore>,
     request: Request<B>,
     started: Instant,
 ) -> Result<Response<ResponseBody>, GatewayError>
@@ -195,16 +202,20 @@ where
         Route::Operation(operation) => {
             let pipeline = choose_pipeline(snapshot, pipeline_name.as_deref(), operation)?;
             let meter = Meter::start(Arc::clone(&pipeline.name), operation.name(), started);
-            serve(snapshot, pipeline, operation, request, meter, started).await
+            serve(
+                snapshot, pipeline, operation, bodies, request, meter, started,
+            )
+            .await
         }
     }
 }
 
-/// Serves an operation through `pipeline`, metering it.
+/// Serves an operation through `pipeline`, metering it; its body is read within `bodies`.
 async fn serve<B>(
     snapshot: &Snapshot,
     pipeline: &Pipeline,
     operation: Operation,
+    bodies: &Arc<Semaphore>,
     request: Request<B>,
     meter: Meter,
     started: Instant,
@@ -214,11 +225,13 @@ where
     B::Error: std::error::Error + Send + Sync + 'static,
 {
     let (parts, body) = request.into_parts();
+    // The body's bytes stay taken from the budget while its decoded request is served.
     let prepared = async {
-        let body = read_body_within(&parts.headers, body, &snapshot.requests).await?;
-        prepare(operation, &body, &snapshot.requests)
+        let (body, taken) =
+            read_body_within(&parts.headers, body, &snapshot.requests, bodies).await?;
+        Ok::<_, GatewayError>((prepare(operation, &body, &snapshot.requests)?, taken))
     };
-    let prepared = match prepared.await {
+    let (prepared, _taken) = match prepared.await {
         Ok(prepared) => prepared,
         Err(error) => {
             meter.finish(error.status().as_u16());

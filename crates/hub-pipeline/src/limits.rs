@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use hub_core::config::GeneralConfig;
+use tokio::sync::Semaphore;
 
 /// hyper refuses a connection buffer smaller than this (it panics); validation refuses such a
 /// `max_header_bytes` already, and the clamp keeps an unvalidated one from taking a server down.
@@ -16,6 +17,8 @@ const HYPER_MIN_BUF_SIZE: usize = 8 * 1024;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RequestLimits {
     pub(crate) max_body_bytes: u64,
+    /// Read once, when the [`crate::Gateway`] is made: the memory budget it shares.
+    pub(crate) max_buffered_body_bytes: usize,
     pub(crate) body_timeout: Duration,
     pub(crate) max_messages: usize,
     pub(crate) max_input_items: usize,
@@ -25,6 +28,9 @@ impl From<&GeneralConfig> for RequestLimits {
     fn from(general: &GeneralConfig) -> Self {
         RequestLimits {
             max_body_bytes: general.max_request_body_bytes,
+            max_buffered_body_bytes: usize::try_from(general.max_buffered_body_bytes)
+                .unwrap_or(usize::MAX)
+                .min(Semaphore::MAX_PERMITS),
             body_timeout: Duration::from_millis(general.request_body_timeout_ms),
             max_messages: count(general.max_messages),
             max_input_items: count(general.max_input_items),

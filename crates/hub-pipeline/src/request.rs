@@ -1,7 +1,10 @@
 //! Reading a client's request: content type, size limit and deadline, JSON into Hub's
 //! types, and the checks and adjustments made before it enters a pipeline.
 
-use bytes::Bytes;
+use std::pin::pin;
+use std::sync::Arc;
+
+use bytes::{Buf, Bytes, BytesMut};
 use http::{HeaderMap, header};
 use http_body::Body;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -9,13 +12,17 @@ use hub_core::chat::{ChatCompletionRequest, StreamOptions};
 use hub_core::completion::{CompletionRequest, Prompt};
 use hub_core::embeddings::{EmbeddingsRequest, EncodingFormat};
 use serde::de::DeserializeOwned;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::GatewayError;
 use crate::limits::RequestLimits;
 use crate::operation::{Operation, OperationRequest};
+use crate::telemetry::metrics;
 
-// TODO: a gateway-wide budget for request bodies in memory (now concurrency × body limit).
-/// Reads a JSON body within the size limit and the time limit of `limits`.
+/// Reads a JSON body within the size limit and the time limit of `limits`, taking the
+/// memory it holds from `budget`, the gateway's byte budget for bodies shared by every
+/// request. The permit returned keeps those bytes taken; drop it when the request and what
+/// was decoded from it are gone.
 ///
 /// Nothing is allocated from the declared length: chunks are kept as they arrive, so a client
 /// that announces a large body and sends little costs only what it sent, and only until the
@@ -24,12 +31,13 @@ pub(crate) async fn read_body_within<B>(
     headers: &HeaderMap,
     body: B,
     limits: &RequestLimits,
-) -> Result<Bytes, GatewayError>
+    budget: &Arc<Semaphore>,
+) -> Result<(Bytes, Option<OwnedSemaphorePermit>), GatewayError>
 where
     B: Body,
     B::Error: std::error::Error + Send + Sync + 'static,
 {
-    let read = read_json_body(headers, body, limits.max_body_bytes);
+    let read = read_json_body(headers, body, limits.max_body_bytes, budget);
     tokio::time::timeout(limits.body_timeout, read)
         .await
         .map_err(|_| GatewayError::RequestTimeout {
@@ -37,8 +45,13 @@ where
         })?
 }
 
-/// Reads a JSON body of at most `limit` bytes.
-async fn read_json_body<B>(headers: &HeaderMap, body: B, limit: u64) -> Result<Bytes, GatewayError>
+/// Reads a JSON body of at most `limit` bytes, within `budget`.
+async fn read_json_body<B>(
+    headers: &HeaderMap,
+    body: B,
+    limit: u64,
+    budget: &Arc<Semaphore>,
+) -> Result<(Bytes, Option<OwnedSemaphorePermit>), GatewayError>
 where
     B: Body,
     B::Error: std::error::Error + Send + Sync + 'static,
@@ -55,13 +68,48 @@ where
     }
 
     let limit_usize = usize::try_from(limit).unwrap_or(usize::MAX);
-    match Limited::new(body, limit_usize).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<LengthLimitError>() => {
-            Err(GatewayError::PayloadTooLarge { limit })
+    let mut body = pin!(Limited::new(body, limit_usize));
+    let mut chunks = Vec::new();
+    let mut taken: Option<OwnedSemaphorePermit> = None;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| {
+            if error.is::<LengthLimitError>() {
+                GatewayError::PayloadTooLarge { limit }
+            } else {
+                GatewayError::BodyRead(error.to_string())
+            }
+        })?;
+        let Ok(mut data) = frame.into_data() else {
+            continue;
+        };
+        // Validation keeps the body limit, and so every chunk, within u32.
+        let size =
+            u32::try_from(data.remaining()).map_err(|_| GatewayError::PayloadTooLarge { limit })?;
+        let more = Arc::clone(budget)
+            .try_acquire_many_owned(size)
+            .map_err(|_| {
+                metrics::refused("max_buffered_body_bytes");
+                GatewayError::BodiesOverBudget
+            })?;
+        match &mut taken {
+            Some(permit) => permit.merge(more),
+            None => taken = Some(more),
         }
-        Err(error) => Err(GatewayError::BodyRead(error.to_string())),
+        chunks.push(data.copy_to_bytes(data.remaining()));
     }
+    Ok((concat(chunks), taken))
+}
+
+/// The chunks as one buffer; a body that came in one chunk is not copied.
+fn concat(mut chunks: Vec<Bytes>) -> Bytes {
+    if chunks.len() == 1 {
+        return chunks.pop().unwrap_or_default();
+    }
+    let mut whole = BytesMut::with_capacity(chunks.iter().map(Bytes::len).sum());
+    for chunk in &chunks {
+        whole.extend_from_slice(chunk);
+    }
+    whole.freeze()
 }
 
 /// Decodes a request body, naming the missing or malformed field where serde can tell.

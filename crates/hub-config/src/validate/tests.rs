@@ -177,6 +177,27 @@ fn limits_of_zero_or_past_their_bounds_are_faults() {
 }
 
 #[test]
+fn a_body_budget_below_the_body_limit_is_a_fault() {
+    let mut config = valid();
+    config.general.max_request_body_bytes = 64 * 1024 * 1024;
+    config.general.max_buffered_body_bytes = 32 * 1024 * 1024;
+
+    assert_eq!(
+        fault_lines(&config),
+        ["general.max_buffered_body_bytes: must be at least max_request_body_bytes (67108864)"]
+    );
+
+    config.general.max_buffered_body_bytes = 1024;
+    assert_eq!(
+        fault_lines(&config),
+        [
+            "general.max_buffered_body_bytes: must be between 1048576 and 68719476736",
+            "general.max_buffered_body_bytes: must be at least max_request_body_bytes (67108864)",
+        ]
+    );
+}
+
+#[test]
 fn upstream_limits_of_zero_or_past_their_bounds_are_faults() {
     let mut config = valid();
     config.general.max_upstream_response_bytes = 0;

@@ -181,3 +181,66 @@ async fn a_body_at_the_limit_is_served() {
     assert_eq!(reply.status, StatusCode::OK);
     hub.stop().await;
 }
+
+/// Posts a chat request padded with leading whitespace (valid JSON) to `padding` bytes more.
+async fn padded_chat(hub: &Harness, padding: usize) -> crate::common::Reply {
+    let body = format!("{}{}", " ".repeat(padding), chat("mini", "padded"));
+    let headers = [("content-type", "application/json")];
+    hub.call(Method::POST, "/v1/chat/completions", &headers, body)
+        .await
+}
+
+#[tokio::test]
+async fn bodies_beyond_the_memory_budget_are_refused_at_once_until_memory_is_given_back() {
+    // Room for one whole body of the largest size, not two.
+    let hub = limited(json!({
+        "max_request_body_bytes": 1 << 20,
+        "max_buffered_body_bytes": 3 << 19,
+    }))
+    .await;
+    let mut holder = raw::connect(hub.addr).await;
+    raw::send(&mut holder, raw::post_head("/v1/chat/completions", 1 << 20)).await;
+    raw::send(&mut holder, vec![b' '; 1_000_000]).await;
+
+    // The holder's bytes are taken once the gateway has read them; until then a second body
+    // of 700 KB still fits and is served.
+    let refused = tokio::time::timeout(raw::DEADLINE, async {
+        loop {
+            let reply = padded_chat(&hub, 700_000).await;
+            if reply.status != StatusCode::OK {
+                return reply;
+            }
+        }
+    })
+    .await
+    .expect("a body beyond the budget is refused before the deadline");
+
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(refused.headers["retry-after"], "1");
+    assert_eq!(refused.error()["code"], "overloaded");
+    let small = padded_chat(&hub, 1000).await;
+    assert_eq!(small.status, StatusCode::OK, "a body that fits is served");
+    let metrics = hub.call(Method::GET, "/metrics", &[], "").await;
+    let metrics = String::from_utf8_lossy(&metrics.body).into_owned();
+    assert!(
+        metrics.contains(r#"hub_refused_total{limit="max_buffered_body_bytes"}"#),
+        "{metrics}"
+    );
+
+    // The holder leaves: its bytes come back to the budget.
+    drop(holder);
+    let served = tokio::time::timeout(raw::DEADLINE, async {
+        loop {
+            if padded_chat(&hub, 700_000).await.status == StatusCode::OK {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(
+        served.is_ok(),
+        "the budget comes back when a body is dropped"
+    );
+    hub.stop().await;
+}
