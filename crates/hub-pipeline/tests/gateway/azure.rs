@@ -10,7 +10,7 @@ use crate::common::{Harness, chat, streamed};
 
 const KEY: &str = "azure-upstream-key";
 
-fn config(base_url: &str, credentials: Value) -> Value {
+pub(crate) fn config(base_url: &str, credentials: Value) -> Value {
     let mut provider = json!({"key": "azure", "type": "azure", "base_url": base_url,
                               "api_version": "2024-10-21", "timeout_ms": 2000});
     let credentials = credentials.as_object().expect("credentials are an object");

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::common::{Harness, chat, streamed};
 
-fn config(mock: &VertexMock, credentials: Value) -> Value {
+pub(crate) fn config(mock: &VertexMock, credentials: Value) -> Value {
     let mut provider = json!({"key": "vertex", "type": "vertexai", "base_url": mock.base_url(),
                               "project_id": "hub-test-project", "location": "us-central1",
                               "timeout_ms": 2000});

@@ -1,25 +1,38 @@
-//! One face over the gateway in front of each emulator whose wire format breaks in its own
-//! way: OpenAI's `data:` lines, Anthropic's named events, Bedrock's eventstream frames.
+//! One face over the gateway in front of each provider type's emulator, each of whose wire
+//! formats breaks in its own way: OpenAI's and Azure's `data:` lines, Anthropic's named
+//! events, Vertex AI's `data:` lines of another shape, Bedrock's eventstream frames.
 
 use std::time::Duration;
 
-use hub_testkit::{AnthropicConfig, BedrockFault, BedrockMockConfig, Fault, MockConfig};
+use hub_testkit::{
+    AnthropicConfig, AzureMock, AzureMockConfig, BedrockFault, BedrockMockConfig, Fault,
+    MockConfig, VertexMock, VertexMockConfig,
+};
 use serde_json::{Value, json};
 
 use crate::anthropic::harness::Claude;
 use crate::bedrock::harness::BedrockHarness;
 use crate::common::{Harness, Reply};
 
-/// The provider types whose streams are decoded differently.
+/// Every provider type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Provider {
     OpenAi,
+    Azure,
     Anthropic,
+    Vertex,
     Bedrock,
 }
 
-pub(crate) const PROVIDERS: [Provider; 3] =
-    [Provider::OpenAi, Provider::Anthropic, Provider::Bedrock];
+pub(crate) const PROVIDERS: [Provider; 5] = [
+    Provider::OpenAi,
+    Provider::Azure,
+    Provider::Anthropic,
+    Provider::Vertex,
+    Provider::Bedrock,
+];
+
+const AZURE_KEY: &str = "azure-upstream-key";
 
 /// Events (or frames) an answer sends before a stream fault strikes: enough for the
 /// response head to have left the gateway, whatever the format.
@@ -44,7 +57,9 @@ pub(crate) enum Misbehaviour {
 
 enum Hub {
     OpenAi(Harness),
+    Azure(Harness<AzureMock>),
     Anthropic(Claude),
+    Vertex(Harness<VertexMock>),
     Bedrock(BedrockHarness),
 }
 
@@ -70,6 +85,31 @@ impl Upstream {
                 };
                 Hub::OpenAi(Harness::start_with(mock, edit).await)
             }
+            Provider::Azure => {
+                let mock = AzureMock::start(AzureMockConfig {
+                    api_key: Some(AZURE_KEY.to_owned()),
+                    stream_chunk_delay: delay,
+                    ..AzureMockConfig::default()
+                })
+                .await
+                .expect("the emulator starts");
+                let mut config =
+                    crate::azure::config(&mock.base_url(), json!({"api_key": AZURE_KEY}));
+                edit(&mut config);
+                Hub::Azure(Harness::serve(mock, config).await)
+            }
+            Provider::Vertex => {
+                let mock = VertexMock::start(VertexMockConfig {
+                    stream_chunk_delay: delay,
+                    ..VertexMockConfig::default()
+                })
+                .await
+                .expect("the emulator starts");
+                let credentials = json!({"credentials_json": mock.service_account_json()});
+                let mut config = crate::vertex::config(&mock, credentials);
+                edit(&mut config);
+                Hub::Vertex(Harness::serve(mock, config).await)
+            }
             Provider::Anthropic => {
                 let mock = AnthropicConfig {
                     stream_chunk_delay: delay,
@@ -92,7 +132,9 @@ impl Upstream {
     pub(crate) fn name(&self) -> &'static str {
         match self.provider {
             Provider::OpenAi => "mock-openai",
+            Provider::Azure => "azure",
             Provider::Anthropic => "anthropic",
+            Provider::Vertex => "vertex",
             Provider::Bedrock => "aws",
         }
     }
@@ -101,7 +143,9 @@ impl Upstream {
     pub(crate) fn set(&self, misbehaviour: Misbehaviour) {
         match &self.hub {
             Hub::OpenAi(hub) => hub.mock.set_fault(Some(shared_fault(misbehaviour))),
+            Hub::Azure(hub) => hub.mock.set_fault(Some(shared_fault(misbehaviour))),
             Hub::Anthropic(hub) => hub.mock.set_fault(Some(shared_fault(misbehaviour))),
+            Hub::Vertex(hub) => hub.mock.set_fault(Some(shared_fault(misbehaviour))),
             Hub::Bedrock(hub) => hub.mock.set_fault(Some(bedrock_fault(misbehaviour))),
         }
     }
@@ -110,14 +154,18 @@ impl Upstream {
     pub(crate) async fn chat(&self, stream: bool) -> Reply {
         let model = match self.provider {
             Provider::OpenAi => "mini",
+            Provider::Azure => "gpt",
             Provider::Anthropic => "claude",
+            Provider::Vertex => "gemini",
             Provider::Bedrock => "nova",
         };
         let body = json!({"model": model, "stream": stream, "messages": [
             {"role": "user", "content": "one two three four five six seven eight"}]});
         match &self.hub {
             Hub::OpenAi(hub) => hub.post("/v1/chat/completions", &body).await,
+            Hub::Azure(hub) => hub.post("/v1/chat/completions", &body).await,
             Hub::Anthropic(hub) => hub.chat(&body).await,
+            Hub::Vertex(hub) => hub.post("/v1/chat/completions", &body).await,
             Hub::Bedrock(hub) => hub.post("/v1/chat/completions", &body).await,
         }
     }
@@ -141,7 +189,9 @@ impl Upstream {
     fn open_connections(&self) -> usize {
         match &self.hub {
             Hub::OpenAi(hub) => hub.mock.open_connections(),
+            Hub::Azure(hub) => hub.mock.open_connections(),
             Hub::Anthropic(hub) => hub.mock.open_connections(),
+            Hub::Vertex(hub) => hub.mock.open_connections(),
             Hub::Bedrock(hub) => hub.mock.open_connections(),
         }
     }
@@ -149,7 +199,9 @@ impl Upstream {
     pub(crate) async fn stop(self) {
         match self.hub {
             Hub::OpenAi(hub) => hub.stop().await,
+            Hub::Azure(hub) => hub.stop().await,
             Hub::Anthropic(hub) => hub.stop().await,
+            Hub::Vertex(hub) => hub.stop().await,
             Hub::Bedrock(hub) => hub.stop().await,
         }
     }
