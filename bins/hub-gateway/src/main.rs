@@ -1,6 +1,7 @@
 //! `hub-gateway`: reads its settings from the environment, loads the configuration from a
 //! YAML file or, in database mode, from PostgreSQL (and follows its changes), and serves the
-//! gateway until SIGTERM or SIGINT, letting in-flight requests finish.
+//! gateway until SIGTERM or SIGINT, letting in-flight requests finish (a second signal stops
+//! it without waiting for them).
 //! `hub-gateway healthcheck` probes a running one instead (see `healthcheck`).
 //!
 //! Composition only: the serving logic lives in the library crates.
@@ -19,6 +20,7 @@ use hub_core::config::HubConfig;
 use hub_management::{Database, DatabaseSource, FollowSettings, Keyring};
 use hub_pipeline::{Gateway, Snapshot};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -148,10 +150,20 @@ async fn main() -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, "hub-gateway listening");
 
-    hub_pipeline::serve(listener, gateway, shutdown_signal()).await;
+    // The first signal stops accepting and waits for what is in flight; a second stops
+    // waiting, for an operator who will not wait out a long stream.
+    let signals = count_shutdown_signals();
+    let served = hub_pipeline::serve(listener, gateway, shutdown_signals(signals.clone(), 1));
+    let cut_short = tokio::select! {
+        () = served => false,
+        () = shutdown_signals(signals, 2) => true,
+    };
 
     // Spans still queued leave before the process does.
     tokio::task::spawn_blocking(hub_pipeline::telemetry::flush).await?;
+    if cut_short {
+        bail!("a second shutdown signal stopped hub-gateway before its requests in flight ended");
+    }
     tracing::info!("hub-gateway stopped");
     Ok(())
 }
@@ -223,32 +235,82 @@ fn init_logging(json: bool) {
         .init();
 }
 
-/// Completes on the first SIGTERM or SIGINT.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let terminate = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut signal) => {
-                    signal.recv().await;
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "cannot listen for SIGTERM; only SIGINT stops the gateway");
-                    std::future::pending::<()>().await;
-                }
-            }
+/// Counts the SIGTERM and SIGINT signals the process receives from now on.
+fn count_shutdown_signals() -> watch::Receiver<u32> {
+    let (count, counted) = watch::channel(0);
+    let mut signals = ShutdownSignals::listen();
+    tokio::spawn(async move {
+        loop {
+            signals.next().await;
+            tracing::info!("shutdown signal received");
+            count.send_modify(|received| *received += 1);
+        }
+    });
+    counted
+}
+
+/// Completes once `counted` has reached `count` signals.
+async fn shutdown_signals(mut counted: watch::Receiver<u32>, count: u32) {
+    // The counting task runs as long as the process, so its sender is never dropped.
+    let _ = counted.wait_for(|received| *received >= count).await;
+}
+
+/// SIGTERM and SIGINT, registered when made: from then on neither kills the process.
+#[cfg(unix)]
+struct ShutdownSignals {
+    terminate: Option<tokio::signal::unix::Signal>,
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+#[cfg(unix)]
+impl ShutdownSignals {
+    fn listen() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        let listen = |kind, name: &str| {
+            signal(kind)
+                .inspect_err(|error| tracing::warn!(%error, "cannot listen for {name}"))
+                .ok()
         };
-        tokio::select! {
-            _ = interrupt => {}
-            () = terminate => {}
+        ShutdownSignals {
+            terminate: listen(SignalKind::terminate(), "SIGTERM"),
+            interrupt: listen(SignalKind::interrupt(), "SIGINT"),
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
+
+    /// Completes on the next signal; never, when neither could be listened for.
+    async fn next(&mut self) {
+        async fn received(signal: &mut Option<tokio::signal::unix::Signal>) {
+            let delivered = match signal {
+                Some(signal) => signal.recv().await.is_some(),
+                None => false,
+            };
+            if !delivered {
+                std::future::pending::<()>().await;
+            }
+        }
+        tokio::select! {
+            () = received(&mut self.terminate) => {}
+            () = received(&mut self.interrupt) => {}
+        }
     }
-    tracing::info!("shutdown signal received");
+}
+
+/// Ctrl-C, where there are no Unix signals.
+#[cfg(not(unix))]
+struct ShutdownSignals;
+
+#[cfg(not(unix))]
+impl ShutdownSignals {
+    fn listen() -> Self {
+        ShutdownSignals
+    }
+
+    async fn next(&mut self) {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! SIGTERM stops the gateway only after the streams in flight have finished.
+//! SIGTERM stops the gateway only after the streams in flight have finished; a second one
+//! stops it without waiting.
 
 use std::time::Duration;
 
@@ -63,6 +64,57 @@ async fn sigterm_lets_an_open_stream_finish() {
         TcpStream::connect(gateway.addr).await.is_err(),
         "the port is closed"
     );
+}
+
+#[tokio::test]
+async fn a_second_sigterm_stops_the_gateway_without_waiting_for_a_stream() {
+    // A chunk every 2 s: the stream would run for about 20 s.
+    let mock = OpenAiMock::start(MockConfig {
+        stream_chunk_delay: Duration::from_secs(2),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let (mut command, dir) = command(&mock_config(&mock.base_url()));
+    command.env("MOCK_KEY", "any-key");
+    let mut gateway = GatewayProcess::start(command, dir);
+
+    let body = r#"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"one two three four five six seven eight"}]}"#;
+    let request = format!(
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: hub\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = TcpStream::connect(gateway.addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut first = [0_u8; 64];
+    let read = stream.read(&mut first).await.unwrap();
+    assert!(
+        first[..read].starts_with(b"HTTP/1.1 200"),
+        "the stream has started"
+    );
+
+    gateway.terminate();
+    let waiting = std::iter::from_fn(|| gateway.logs.recv_timeout(Duration::from_secs(5)).ok())
+        .find(|line| {
+            line["fields"]["message"]
+                == "stopped accepting connections; waiting for in-flight requests"
+        });
+    assert!(waiting.is_some(), "the first SIGTERM starts the drain");
+    assert!(
+        gateway.child.try_wait().unwrap().is_none(),
+        "the gateway waits for the stream"
+    );
+    gateway.terminate();
+
+    let status = wait_for_exit(&mut gateway).await;
+    assert!(!status.success(), "cut short is not a clean stop: {status}");
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest))
+        .await
+        .expect("the stream is closed with the process")
+        .ok();
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(!rest.contains("data: [DONE]"), "the stream was cut: {rest}");
 }
 
 async fn wait_for_exit(gateway: &mut GatewayProcess) -> std::process::ExitStatus {
