@@ -12,6 +12,7 @@
 //! then the body ([`split`]).
 
 mod config;
+mod management;
 mod provider;
 mod request;
 mod stream;
@@ -106,6 +107,11 @@ pub const TARGETS: &[Target] = &[
         "config",
         "a YAML configuration with ${VAR} references",
         config::load,
+    ),
+    target(
+        "management_request",
+        "a management API request body or list query",
+        management::request,
     ),
 ];
 

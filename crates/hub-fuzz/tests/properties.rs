@@ -148,4 +148,5 @@ properties!(
     bedrock_answer,
     bedrock_stream,
     config,
+    management_request,
 );

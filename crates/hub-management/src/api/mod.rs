@@ -3,6 +3,8 @@
 
 mod auth;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod input;
 mod openapi;
 mod routes;
