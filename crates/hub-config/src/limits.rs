@@ -1,6 +1,7 @@
 //! The limits of `general`, on clients and on upstreams: the values each accepts, and the
-//! `HUB_*` environment variables that set them. Database mode has no `general` section, so there the
-//! variables are the only way to change a limit; in YAML mode they win over the file.
+//! `HUB_*` environment variables that set them. Database mode has no `general` section, so
+//! there the variables are the only way to change a limit; in YAML mode they win over the
+//! file.
 
 use hub_core::config::GeneralConfig;
 

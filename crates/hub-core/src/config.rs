@@ -24,8 +24,9 @@ pub struct HubConfig {
 }
 
 /// Settings that apply to the whole gateway: content tracing, the limits that keep one
-/// client from taking it down, and those that keep one upstream from doing so. Every limit has a default generous enough for real LLM
-/// traffic; `docs/configuration.md` says why each is safe.
+/// client from taking it down, and those that keep one upstream from doing so. Every limit
+/// has a default generous enough for real LLM traffic; `docs/configuration.md` says why each
+/// is safe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GeneralConfig {

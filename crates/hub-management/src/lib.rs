@@ -4,9 +4,10 @@
 //! - [`Database`] pools connections and applies the schema of `migrations/`, embedded in
 //!   the binary ([`MIGRATIONS`]).
 //! - [`Management`] lists, reads and changes providers, model definitions, pipelines,
-//!   secrets and the API keys clients present to gateways (stored only as digests). Every write runs in one transaction, serialized with every other write, and
-//!   is refused unless the whole configuration it leaves passes the same validation a YAML
-//!   file does (`hub_config::load_value`).
+//!   secrets and the API keys clients present to gateways (stored only as digests). Every
+//!   write runs in one transaction, serialized with every other write, and is refused unless
+//!   the whole configuration it leaves passes the same validation a YAML file does
+//!   (`hub_config::load_value`).
 //! - [`api`] serves [`Management`] as a REST API over hyper, behind a bearer token.
 //! - [`DatabaseSource`] is the gateway's side: it yields the same validated
 //!   [`hub_core::config::HubConfig`] a YAML file yields, and follows changes through

@@ -154,7 +154,8 @@ pub(crate) fn sse_body<T: StreamChunk>(
             let chunk = match chunks.next().await {
                 Some(Ok(chunk)) => chunk,
                 Some(Err(error)) => {
-                    tracing::debug!(error = %error.without_content(), "stream failed after it started");
+                    let logged = error.without_content();
+                    tracing::debug!(error = %logged, "stream failed after it started");
                     return Some((encode(&error.to_body()), None));
                 }
                 None => return Some((Bytes::from_static(DONE), None)),
