@@ -94,7 +94,7 @@ impl fmt::Debug for AzureMockConfig {
 /// Dropping the handle stops the server; [`shutdown`](AzureMock::shutdown) also waits for it.
 #[derive(Debug)]
 pub struct AzureMock {
-    server: Server,
+    server: Server<api::AzureApi>,
 }
 
 impl AzureMock {
@@ -105,7 +105,7 @@ impl AzureMock {
             latency: config.latency,
             stream_chunk_delay: config.stream_chunk_delay,
         };
-        let server = Server::start(Box::new(api::AzureApi::new(config)), pacing).await?;
+        let server = Server::start(api::AzureApi::new(config), pacing).await?;
         Ok(Self { server })
     }
 
@@ -115,5 +115,5 @@ impl AzureMock {
         format!("http://{}", self.addr())
     }
 
-    crate::server::handle_methods!();
+    crate::server::handle_methods!(crate::Fault);
 }

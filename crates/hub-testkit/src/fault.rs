@@ -1,6 +1,8 @@
-//! What each [`Fault`] does to a request the mock has already read and recorded.
+//! What a fault does to a request the mock has already read and recorded: the shared
+//! [`Fault`], and the [`Misbehaviour`] an API's own fault type implements.
 
-use std::time::Duration;
+use std::convert::Infallible;
+use std::fmt;
 
 use bytes::Bytes;
 use http::header::{HeaderValue, RETRY_AFTER};
@@ -8,6 +10,7 @@ use http::{Response, StatusCode};
 
 use crate::body::{self, MockBody, StreamFault};
 use crate::config::Fault;
+use crate::server::Exchange;
 
 /// A body that starts like a chat completion and breaks off, so it fails any JSON parser.
 const NOT_JSON: &str = "{\"id\":\"chatcmpl-mock\",\"object\":\"chat.completion\",\"choices\":[";
@@ -26,43 +29,54 @@ pub(crate) enum Action {
     /// Never answer.
     Stall,
     /// Serve normally, a streamed body misbehaving as given.
-    Serve { stream: Option<StreamFault> },
+    Stream(StreamFault),
 }
 
-/// What `fault` makes of a request; `delay` paces the bodies a fault produces.
-pub(crate) fn action(fault: Option<Fault>, delay: Duration) -> Action {
-    let serve = |fault| Action::Serve {
-        stream: Some(fault),
-    };
-    match fault {
-        None => Action::Serve { stream: None },
-        Some(Fault::TruncateStream { after_chunks }) => serve(StreamFault::Cut {
-            after: after_chunks,
-        }),
-        Some(Fault::CutMidEvent { after_events }) => serve(StreamFault::CutMidEvent {
-            after: after_events,
-        }),
-        Some(Fault::StallStream { after_events }) => serve(StreamFault::Stall {
-            after: after_events,
-        }),
-        Some(Fault::EndlessStream) => serve(StreamFault::Endless),
-        Some(Fault::EndlessLine) => serve(StreamFault::EndlessEvent {
-            head: Bytes::from_static(b"data: {\"endless\":\""),
-        }),
-        Some(Fault::ResetBeforeResponse) => Action::Reset,
-        Some(Fault::Stall) => Action::Stall,
-        Some(Fault::InvalidJson) => Action::Answer(body::full(
-            StatusCode::OK,
-            "application/json",
-            Bytes::from(NOT_JSON),
-        )),
-        Some(Fault::NotJson { status }) => Action::Answer(html_page(status)),
-        Some(Fault::Oversized { bytes }) => Action::Answer(body::oversized(bytes, delay)),
-        Some(Fault::Status {
-            status,
-            body,
-            retry_after,
-        }) => Action::Answer(status_response(status, &body, retry_after)),
+/// A fault a test can inject into an emulator: what it makes of each request it strikes.
+pub(crate) trait Misbehaviour: Clone + Send + fmt::Debug + 'static {
+    /// What this fault makes of a request that would be answered in `exchange`.
+    fn action(self, exchange: &Exchange) -> Action;
+}
+
+impl Misbehaviour for Fault {
+    fn action(self, exchange: &Exchange) -> Action {
+        let delay = exchange.stream.chunk_delay;
+        match self {
+            Fault::TruncateStream { after_chunks } => Action::Stream(StreamFault::Cut {
+                after: after_chunks,
+            }),
+            Fault::CutMidEvent { after_events } => Action::Stream(StreamFault::CutMidEvent {
+                after: after_events,
+            }),
+            Fault::StallStream { after_events } => Action::Stream(StreamFault::Stall {
+                after: after_events,
+            }),
+            Fault::EndlessStream => Action::Stream(StreamFault::Endless),
+            Fault::EndlessLine => Action::Stream(StreamFault::EndlessEvent {
+                head: Bytes::from_static(b"data: {\"endless\":\""),
+            }),
+            Fault::ResetBeforeResponse => Action::Reset,
+            Fault::Stall => Action::Stall,
+            Fault::InvalidJson => Action::Answer(body::full(
+                StatusCode::OK,
+                "application/json",
+                Bytes::from(NOT_JSON),
+            )),
+            Fault::NotJson { status } => Action::Answer(html_page(status)),
+            Fault::Oversized { bytes } => Action::Answer(body::oversized(bytes, delay)),
+            Fault::Status {
+                status,
+                body,
+                retry_after,
+            } => Action::Answer(status_response(status, &body, retry_after)),
+        }
+    }
+}
+
+/// An emulator that takes no faults at all.
+impl Misbehaviour for Infallible {
+    fn action(self, _: &Exchange) -> Action {
+        match self {}
     }
 }
 

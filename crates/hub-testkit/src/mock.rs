@@ -14,7 +14,7 @@ use crate::server::{Pacing, Server};
 /// [`shutdown`]: OpenAiMock::shutdown
 #[derive(Debug)]
 pub struct OpenAiMock {
-    server: Server,
+    server: Server<OpenAiApi>,
 }
 
 impl OpenAiMock {
@@ -25,7 +25,7 @@ impl OpenAiMock {
             latency: config.latency,
             stream_chunk_delay: config.stream_chunk_delay,
         };
-        let server = Server::start(Box::new(OpenAiApi { config }), pacing).await?;
+        let server = Server::start(OpenAiApi { config }, pacing).await?;
         Ok(Self { server })
     }
 
@@ -34,5 +34,5 @@ impl OpenAiMock {
         format!("http://{}/v1", self.addr())
     }
 
-    crate::server::handle_methods!();
+    crate::server::handle_methods!(crate::Fault);
 }

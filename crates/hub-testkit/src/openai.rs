@@ -6,7 +6,7 @@ use http::request::Parts;
 use http::{Method, Response};
 
 use crate::body::MockBody;
-use crate::config::MockConfig;
+use crate::config::{Fault, MockConfig};
 use crate::error::ApiError;
 use crate::server::{Api, BodyError, Exchange};
 use crate::{auth, chat, completions, embeddings, models, validate};
@@ -18,6 +18,8 @@ pub(crate) struct OpenAiApi {
 }
 
 impl Api for OpenAiApi {
+    type Fault = Fault;
+
     fn answer(
         &self,
         parts: &Parts,

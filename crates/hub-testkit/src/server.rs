@@ -1,6 +1,6 @@
 //! What every emulator shares: the accept loop, one hyper HTTP/1.1 connection per socket,
 //! recording, latency and faults. Each emulated API answers through the [`Api`] trait, and each
-//! public mock handle wraps a [`Server`].
+//! public mock handle wraps a [`Server`] of its API.
 
 use std::fmt;
 use std::io;
@@ -23,8 +23,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tracing::debug;
 
 use crate::body::{MockBody, StreamPlan};
-use crate::config::Fault;
-use crate::fault::{self, Action};
+use crate::fault::{Action, Misbehaviour};
 use crate::record::RecordedRequest;
 
 /// The largest body read; the real APIs refuse large payloads too, and tests never need more.
@@ -32,6 +31,10 @@ pub(crate) const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 /// One emulated API: how it answers a request the server has read and recorded.
 pub(crate) trait Api: Send + Sync + fmt::Debug + 'static {
+    /// The faults a test can inject: most APIs take the shared [`Fault`](crate::Fault), one
+    /// whose failures take another shape brings its own.
+    type Fault: Misbehaviour;
+
     /// The answer to a request under no fault (or a fault that lets it through).
     fn answer(
         &self,
@@ -41,9 +44,10 @@ pub(crate) trait Api: Send + Sync + fmt::Debug + 'static {
     ) -> Response<MockBody>;
 
     /// Whether faults pass this request by, as they do for an endpoint that stands in for
-    /// another server (an OAuth2 token endpoint beside the API it grants access to).
-    fn ignores_faults(&self, parts: &Parts) -> bool {
-        let _ = parts;
+    /// another server (an OAuth2 token endpoint beside the API it grants access to), or for a
+    /// request the API's front end refuses before anything behind it could fail.
+    fn ignores_faults(&self, parts: &Parts, body: &Result<Bytes, BodyError>) -> bool {
+        let _ = (parts, body);
         false
     }
 }
@@ -57,8 +61,8 @@ pub(crate) enum BodyError {
     Unreadable,
 }
 
-/// How a server listens and paces its answers.
-#[derive(Debug, Clone, Copy)]
+/// How a server listens and paces its answers; by default on a port the OS picks, at once.
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Pacing {
     pub(crate) addr: Option<SocketAddr>,
     pub(crate) latency: Duration,
@@ -66,9 +70,9 @@ pub(crate) struct Pacing {
 }
 
 /// The methods every public mock handle offers, each passed to the [`Server`] the handle
-/// holds in its `server` field.
+/// holds in its `server` field; `$fault` is the type of the faults its API takes.
 macro_rules! handle_methods {
-    () => {
+    ($fault:ty) => {
         /// The address the server listens on.
         pub fn addr(&self) -> std::net::SocketAddr {
             self.server.addr()
@@ -76,7 +80,7 @@ macro_rules! handle_methods {
 
         /// Injects `fault` into every request received from now on; `None` restores normal
         /// service.
-        pub fn set_fault(&self, fault: Option<crate::Fault>) {
+        pub fn set_fault(&self, fault: Option<$fault>) {
             self.server.set_fault(fault);
         }
 
@@ -107,10 +111,10 @@ pub(crate) use handle_methods;
 
 /// What the handle and every connection share.
 #[derive(Debug)]
-struct State {
-    api: Box<dyn Api>,
+struct State<A: Api> {
+    api: A,
     stream_chunk_delay: Duration,
-    fault: Mutex<Option<Fault>>,
+    fault: Mutex<Option<A::Fault>>,
     latency: Mutex<Duration>,
     requests: Mutex<Vec<RecordedRequest>>,
     next_id: AtomicU64,
@@ -124,17 +128,17 @@ struct State {
 ///
 /// [`shutdown`]: Server::shutdown
 #[derive(Debug)]
-pub(crate) struct Server {
+pub(crate) struct Server<A: Api> {
     addr: SocketAddr,
-    state: Arc<State>,
+    state: Arc<State<A>>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
 
-impl Server {
+impl<A: Api> Server<A> {
     /// Binds `pacing.addr` (default `127.0.0.1:0`) and starts serving `api` on the current
     /// runtime.
-    pub(crate) async fn start(api: Box<dyn Api>, pacing: Pacing) -> io::Result<Self> {
+    pub(crate) async fn start(api: A, pacing: Pacing) -> io::Result<Self> {
         let addr = pacing
             .addr
             .unwrap_or(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
@@ -165,7 +169,12 @@ impl Server {
         self.addr
     }
 
-    pub(crate) fn set_fault(&self, fault: Option<Fault>) {
+    /// The API served, for settings of its own that a test changes while it runs.
+    pub(crate) fn api(&self) -> &A {
+        &self.state.api
+    }
+
+    pub(crate) fn set_fault(&self, fault: Option<A::Fault>) {
         *lock(&self.state.fault) = fault;
     }
 
@@ -196,7 +205,7 @@ impl Server {
     }
 }
 
-impl Drop for Server {
+impl<A: Api> Drop for Server<A> {
     fn drop(&mut self) {
         // Aborting drops the listener and the set of connection tasks, which aborts them too.
         if let Some(task) = &self.task {
@@ -207,14 +216,14 @@ impl Drop for Server {
 
 /// Every critical section is a single assignment, push or clone, so data behind a poisoned
 /// lock is still whole and a test that panicked elsewhere must not take the mock down with it.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// What an endpoint needs besides the request and its API's config: ids and how to stream.
 #[derive(Debug)]
 pub(crate) struct Exchange {
-    /// A number unique within this mock, for `chatcmpl-…`, `cmpl-…` and `call_…` ids.
+    /// A number unique within this mock, for ids such as `chatcmpl-…` and request ids.
     pub(crate) serial: u64,
     /// Unix seconds when the request was handled.
     pub(crate) created: u64,
@@ -227,7 +236,11 @@ pub(crate) struct Exchange {
 struct InjectedReset;
 
 /// Accepts connections until `stop` fires, then closes every connection still open.
-async fn serve(listener: TcpListener, state: Arc<State>, mut stop: oneshot::Receiver<()>) {
+async fn serve<A: Api>(
+    listener: TcpListener,
+    state: Arc<State<A>>,
+    mut stop: oneshot::Receiver<()>,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -248,7 +261,7 @@ async fn serve(listener: TcpListener, state: Arc<State>, mut stop: oneshot::Rece
     connections.shutdown().await;
 }
 
-async fn serve_connection(stream: TcpStream, state: Arc<State>) {
+async fn serve_connection<A: Api>(stream: TcpStream, state: Arc<State<A>>) {
     // Streamed events are small writes that must leave at once, not wait for Nagle.
     if let Err(error) = stream.set_nodelay(true) {
         debug!(%error, "could not disable Nagle's algorithm");
@@ -264,8 +277,8 @@ async fn serve_connection(stream: TcpStream, state: Arc<State>) {
     counted.open_connections.fetch_sub(1, Ordering::SeqCst);
 }
 
-async fn handle(
-    state: Arc<State>,
+async fn handle<A: Api>(
+    state: Arc<State<A>>,
     request: Request<Incoming>,
 ) -> Result<Response<MockBody>, InjectedReset> {
     let (parts, body) = request.into_parts();
@@ -274,32 +287,28 @@ async fn handle(
     lock(&state.requests).push(recorded);
     debug!(method = %parts.method, path = %parts.uri, "request received");
 
-    let fault = if state.api.ignores_faults(&parts) {
-        None
-    } else {
-        lock(&state.fault).clone()
-    };
-    let action = fault::action(fault, state.stream_chunk_delay);
+    let fault = lock(&state.fault).clone();
     let latency = *lock(&state.latency);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
 
-    let stream_fault = match action {
-        Action::Answer(response) => return Ok(response),
-        Action::Reset => return Err(InjectedReset),
-        Action::Stall => return std::future::pending().await,
-        Action::Serve { stream } => stream,
-    };
-
-    let exchange = Exchange {
+    let mut exchange = Exchange {
         serial: state.next_id.fetch_add(1, Ordering::Relaxed),
         created: unix_now(),
         stream: StreamPlan {
             chunk_delay: state.stream_chunk_delay,
-            fault: stream_fault,
+            fault: None,
         },
     };
+    let fault = fault.filter(|_| !state.api.ignores_faults(&parts, &body));
+    match fault.map(|fault| fault.action(&exchange)) {
+        None => {}
+        Some(Action::Answer(response)) => return Ok(response),
+        Some(Action::Reset) => return Err(InjectedReset),
+        Some(Action::Stall) => return std::future::pending().await,
+        Some(Action::Stream(stream_fault)) => exchange.stream.fault = Some(stream_fault),
+    }
     Ok(state.api.answer(&parts, body, &exchange))
 }
 

@@ -103,7 +103,7 @@ impl fmt::Debug for VertexMockConfig {
 /// the token endpoint, which stands in for another server.
 #[derive(Debug)]
 pub struct VertexMock {
-    server: Server,
+    server: Server<api::VertexApi>,
 }
 
 impl VertexMock {
@@ -114,7 +114,7 @@ impl VertexMock {
             latency: config.latency,
             stream_chunk_delay: config.stream_chunk_delay,
         };
-        let server = Server::start(Box::new(api::VertexApi::new(config)), pacing).await?;
+        let server = Server::start(api::VertexApi::new(config), pacing).await?;
         Ok(Self { server })
     }
 
@@ -146,5 +146,5 @@ impl VertexMock {
         key.to_string()
     }
 
-    crate::server::handle_methods!();
+    crate::server::handle_methods!(crate::Fault);
 }

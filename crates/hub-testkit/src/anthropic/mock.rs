@@ -2,17 +2,11 @@
 
 use std::fmt;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-
-use super::server::{self, State};
-use crate::config::Fault;
-use crate::record::RecordedRequest;
+use super::api::AnthropicApi;
+use crate::server::{Pacing, Server};
 
 /// The models an [`AnthropicConfig::default`] serves.
 pub const ANTHROPIC_MODELS: [&str; 3] =
@@ -81,7 +75,6 @@ pub struct StreamError {
 }
 
 /// A running emulator of Anthropic's Messages API on a loopback socket.
-// TODO: serve through the shared `server::Server` and `Api`, as the OpenAI-shaped mocks do.
 ///
 /// Dropping the handle stops the server task and every open connection; [`shutdown`] does the
 /// same and waits until it is done.
@@ -89,89 +82,31 @@ pub struct StreamError {
 /// [`shutdown`]: AnthropicMock::shutdown
 #[derive(Debug)]
 pub struct AnthropicMock {
-    addr: SocketAddr,
-    state: Arc<State>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    server: Server<AnthropicApi>,
 }
 
 impl AnthropicMock {
     /// Binds `config.addr` (default `127.0.0.1:0`) and starts serving on the current runtime.
     pub async fn start(config: AnthropicConfig) -> io::Result<Self> {
-        let addr = config
-            .addr
-            .unwrap_or(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
-        let listener = TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
-
-        let state = Arc::new(State::new(config));
-        let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(server::serve(listener, Arc::clone(&state), stopped));
-
-        Ok(Self {
-            addr,
-            state,
-            stop: Some(stop),
-            task: Some(task),
-        })
-    }
-
-    /// The address the server listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
+        let pacing = Pacing {
+            addr: config.addr,
+            latency: config.latency,
+            stream_chunk_delay: config.stream_chunk_delay,
+        };
+        let server = Server::start(AnthropicApi::new(config), pacing).await?;
+        Ok(Self { server })
     }
 
     /// The base URL Anthropic's SDKs and Hub's `base_url` take, such as
     /// `http://127.0.0.1:41234`: without `/v1`, which the client adds.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Injects `fault` into every request received from now on; `None` restores normal service.
-    pub fn set_fault(&self, fault: Option<Fault>) {
-        self.state.set_fault(fault);
+        format!("http://{}", self.addr())
     }
 
     /// Ends every streamed answer from now on with `error`; `None` restores normal streams.
     pub fn set_stream_error(&self, error: Option<StreamError>) {
-        self.state.set_stream_error(error);
+        self.server.api().set_stream_error(error);
     }
 
-    /// Delays every later response head by `latency`.
-    pub fn set_latency(&self, latency: Duration) {
-        self.state.set_latency(latency);
-    }
-
-    /// Every request received so far, in arrival order.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.state.requests()
-    }
-
-    /// How many client connections are open now, so a test can see a caller hang up.
-    pub fn open_connections(&self) -> usize {
-        self.state.open_connections()
-    }
-
-    /// Stops accepting, closes every open connection (stalled ones included) and waits for the
-    /// server task to finish.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            // The server only ends early if it panicked, and then there is nothing to stop.
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take()
-            && let Err(error) = task.await
-        {
-            tracing::debug!(%error, "mock server task ended abnormally");
-        }
-    }
-}
-
-impl Drop for AnthropicMock {
-    fn drop(&mut self) {
-        // Aborting drops the listener and the set of connection tasks, which aborts them too.
-        if let Some(task) = &self.task {
-            task.abort();
-        }
-    }
+    crate::server::handle_methods!(crate::Fault);
 }

@@ -6,12 +6,12 @@
 //! `max_tokens`, a `system` role message, fields the API does not know, empty turns, and
 //! tool calls without their results in the next turn.
 
+mod api;
 mod content;
 mod error;
 mod fields;
 mod mock;
 mod reply;
 mod request;
-mod server;
 
 pub use mock::{ANTHROPIC_MODELS, AnthropicConfig, AnthropicMock, StreamError};

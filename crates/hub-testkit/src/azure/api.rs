@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::{AZURE_API_VERSIONS, AzureMockConfig, CONTENT_FILTER_TRIGGER, filters};
 use crate::body::{self, MockBody};
-use crate::config::MockConfig;
+use crate::config::{Fault, MockConfig};
 use crate::error::ApiError;
 use crate::server::{Api, BodyError, Exchange};
 use crate::validate::invalid_value;
@@ -44,6 +44,8 @@ impl AzureApi {
 }
 
 impl Api for AzureApi {
+    type Fault = Fault;
+
     fn answer(
         &self,
         parts: &Parts,

@@ -13,6 +13,7 @@ use super::generate::Generate;
 use super::oauth::Tokens;
 use super::{predict, reply};
 use crate::body::{self, MockBody};
+use crate::config::Fault;
 use crate::server::{Api, BodyError, Exchange, MAX_BODY_BYTES};
 
 /// The emulated Vertex AI API and its token endpoint.
@@ -30,6 +31,8 @@ impl VertexApi {
 }
 
 impl Api for VertexApi {
+    type Fault = Fault;
+
     fn answer(
         &self,
         parts: &Parts,
@@ -44,7 +47,7 @@ impl Api for VertexApi {
             .unwrap_or_else(GoogleError::into_response)
     }
 
-    fn ignores_faults(&self, parts: &Parts) -> bool {
+    fn ignores_faults(&self, parts: &Parts, _: &Result<Bytes, BodyError>) -> bool {
         is_token_endpoint(parts)
     }
 }
