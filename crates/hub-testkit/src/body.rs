@@ -44,6 +44,12 @@ pub(crate) enum StreamFault {
     /// Send the events up to the middle one, then `head`, then filler bytes forever: an
     /// event that never ends.
     EndlessEvent { head: Bytes },
+    /// Send this many events, then `last`, and end the body cleanly: a failure reported
+    /// inside the stream.
+    EndWith { after: usize, last: Bytes },
+    /// Flip the lowest bit of the last byte of the event at `index` (in an eventstream frame,
+    /// its checksum), and send the rest as they are.
+    Corrupt { index: usize },
 }
 
 /// The size of each piece of an endless or oversized body.
@@ -126,42 +132,55 @@ pub(crate) fn events_body(events: Vec<Bytes>, plan: &StreamPlan) -> Response<Moc
 /// delay is real time between writes, not a buffered body replayed at once.
 pub(crate) fn paced_body(mut events: Vec<Bytes>, plan: &StreamPlan) -> MockBody {
     let delay = plan.chunk_delay;
-    let Some(fault) = &plan.fault else {
-        return StreamBody::new(paced(events, delay)).boxed_unsync();
-    };
-
     let middle = events.len() / 2;
-    match fault.clone() {
-        StreamFault::Cut { after } => {
+    let tail = match plan.fault.clone() {
+        None => stream::empty().boxed(),
+        Some(StreamFault::Cut { after }) => {
             events.truncate(after);
-            let cut = stream::once(cut_connection(delay));
-            StreamBody::new(paced(events, delay).chain(cut)).boxed_unsync()
+            stream::once(cut_connection(delay)).boxed()
         }
-        StreamFault::CutMidEvent { after } => {
+        Some(StreamFault::CutMidEvent { after }) => {
             events.truncate(after + 1);
             if let Some(last) = events.last_mut() {
                 *last = last.slice(..last.len() / 2);
             }
-            let cut = stream::once(cut_connection(delay));
-            StreamBody::new(paced(events, delay).chain(cut)).boxed_unsync()
+            stream::once(cut_connection(delay)).boxed()
         }
-        StreamFault::Stall { after } => {
+        Some(StreamFault::Stall { after }) => {
             events.truncate(after);
-            StreamBody::new(paced(events, delay).chain(stream::pending())).boxed_unsync()
+            stream::pending().boxed()
         }
-        StreamFault::Endless => {
+        Some(StreamFault::Endless) => {
             let repeated = events.get(middle).cloned().unwrap_or_default();
             events.truncate(middle);
-            let forever = paced_forever(repeated, delay);
-            StreamBody::new(paced(events, delay).chain(forever)).boxed_unsync()
+            paced_forever(repeated, delay).boxed()
         }
-        StreamFault::EndlessEvent { head } => {
+        Some(StreamFault::EndlessEvent { head }) => {
             events.truncate(middle);
             events.push(head);
-            let filler = paced_forever(filler_piece(), delay);
-            StreamBody::new(paced(events, delay).chain(filler)).boxed_unsync()
+            paced_forever(filler_piece(), delay).boxed()
         }
+        Some(StreamFault::EndWith { after, last }) => {
+            events.truncate(after);
+            events.push(last);
+            stream::empty().boxed()
+        }
+        Some(StreamFault::Corrupt { index }) => {
+            if let Some(event) = events.get_mut(index) {
+                *event = with_last_bit_flipped(event);
+            }
+            stream::empty().boxed()
+        }
+    };
+    StreamBody::new(paced(events, delay).chain(tail)).boxed_unsync()
+}
+
+fn with_last_bit_flipped(event: &Bytes) -> Bytes {
+    let mut bytes = event.to_vec();
+    if let Some(last) = bytes.last_mut() {
+        *last ^= 0x01;
     }
+    Bytes::from(bytes)
 }
 
 /// A `200` body of `bytes` bytes that starts like a JSON object and never closes it, sent in

@@ -12,8 +12,8 @@ use super::conversation::Conversation;
 use super::error::AwsError;
 use super::frames;
 use super::reply::{self, Answer};
-use super::server::Exchange;
 use crate::body::{self, MockBody};
+use crate::server::Exchange;
 use crate::tokens;
 
 /// Tool input streams in pieces of this many characters, so clients must join them.
@@ -24,7 +24,7 @@ const LATENCY_MS: u64 = 42;
 
 pub(super) fn respond(
     body: &Map<String, Value>,
-    exchange: &Exchange<'_>,
+    exchange: &Exchange,
     stream: bool,
 ) -> Result<Response<MockBody>, AwsError> {
     let conversation = Conversation::parse(body)?;
@@ -38,11 +38,7 @@ pub(super) fn respond(
 
     if stream {
         let frames = stream_frames(&answer, usage);
-        return Ok(frames::response(
-            frames,
-            exchange.frame_delay,
-            exchange.fault.as_ref(),
-        ));
+        return Ok(frames::response(frames, &exchange.stream));
     }
     let body = json!({
         "output": {"message": {"role": "assistant", "content": [content_block(&answer)]}},

@@ -11,26 +11,21 @@
 //!
 //! Each hands out the same key, valid for the configured time from the moment it is asked.
 
+use std::convert::Infallible;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 use bytes::Bytes;
 use http::request::Parts;
-use http::{Method, Request, Response, StatusCode};
-use http_body_util::BodyExt;
-use hyper::body::Incoming;
+use http::{Method, Response, StatusCode};
 use serde_json::json;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
-use super::{AwsKey, percent_decode, server};
+use super::{AwsKey, percent_decode};
 use crate::body::{self, MockBody};
 use crate::record::RecordedRequest;
+use crate::server::{Api, BodyError, Exchange, Pacing, Server};
 
 /// The web identity token STS accepts; write it to the file `AWS_WEB_IDENTITY_TOKEN_FILE`
 /// names.
@@ -44,112 +39,69 @@ const TTL_HEADER: &str = "x-aws-ec2-metadata-token-ttl-seconds";
 const IMDS_ROLE: &str = "hub-instance-role";
 const CREDENTIALS_PREFIX: &str = "/latest/meta-data/iam/security-credentials/";
 
+/// The three credential endpoints, which hand out `key`.
 #[derive(Debug)]
-struct State {
+struct CredentialsApi {
     key: AwsKey,
     valid_for: Duration,
-    requests: Mutex<Vec<RecordedRequest>>,
 }
 
 /// A running credentials emulator. Dropping it stops the server.
 #[derive(Debug)]
 pub struct AwsCredentialsMock {
-    addr: SocketAddr,
-    state: Arc<State>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    server: Server<CredentialsApi>,
 }
 
 impl AwsCredentialsMock {
     /// Serves `key` (which should carry a session token, as temporary credentials do), each
     /// time valid for `valid_for`.
     pub async fn start(key: AwsKey, valid_for: Duration) -> io::Result<Self> {
-        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
-        let addr = listener.local_addr()?;
-        let state = Arc::new(State {
-            key,
-            valid_for,
-            requests: Mutex::new(Vec::new()),
-        });
-
-        let (stop, stopped) = oneshot::channel();
-        let shared = Arc::clone(&state);
-        let service = move |request| handle(Arc::clone(&shared), request);
-        let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let task = tokio::spawn(server::accept(listener, stopped, service, open));
-        Ok(AwsCredentialsMock {
-            addr,
-            state,
-            stop: Some(stop),
-            task: Some(task),
-        })
+        let endpoints = CredentialsApi { key, valid_for };
+        let server = Server::start(endpoints, Pacing::default()).await?;
+        Ok(AwsCredentialsMock { server })
     }
 
     /// `http://127.0.0.1:PORT`: the STS endpoint and the instance metadata endpoint.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// The container credentials endpoint.
     pub fn container_url(&self) -> String {
-        format!("http://{}/v2/credentials/hub", self.addr)
+        format!("http://{}/v2/credentials/hub", self.server.addr())
     }
 
     /// Every request received so far, in arrival order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.state
-            .requests
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.server.requests()
     }
 
     /// Stops the server and waits for it.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            // The server only ends early if it panicked, and then there is nothing to stop.
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take()
-            && let Err(error) = task.await
-        {
-            tracing::debug!(%error, "credentials mock task ended abnormally");
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 
-impl Drop for AwsCredentialsMock {
-    fn drop(&mut self) {
-        if let Some(task) = &self.task {
-            task.abort();
+/// The credential endpoints stand in for services that never fail on purpose here.
+impl Api for CredentialsApi {
+    type Fault = Infallible;
+
+    fn answer(
+        &self,
+        parts: &Parts,
+        body: Result<Bytes, BodyError>,
+        _: &Exchange,
+    ) -> Response<MockBody> {
+        let body = body.unwrap_or_default();
+        let path = parts.uri.path();
+        match (&parts.method, path) {
+            (&Method::POST, "/") => sts(self, &body),
+            (&Method::GET, "/v2/credentials/hub") => container(self, parts),
+            (&Method::PUT, "/latest/api/token") => imds_token(parts),
+            (&Method::GET, _) if path.starts_with(CREDENTIALS_PREFIX) => imds(self, parts),
+            _ => text(StatusCode::NOT_FOUND, "Not Found"),
         }
     }
-}
-
-async fn handle(
-    state: Arc<State>,
-    request: Request<Incoming>,
-) -> Result<Response<MockBody>, std::convert::Infallible> {
-    let (parts, body) = request.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map(|collected| collected.to_bytes())
-        .unwrap_or_default();
-    state
-        .requests
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(RecordedRequest::new(&parts, &body));
-
-    let path = parts.uri.path();
-    Ok(match (&parts.method, path) {
-        (&Method::POST, "/") => sts(&state, &body),
-        (&Method::GET, "/v2/credentials/hub") => container(&state, &parts),
-        (&Method::PUT, "/latest/api/token") => imds_token(&parts),
-        (&Method::GET, _) if path.starts_with(CREDENTIALS_PREFIX) => imds(&state, &parts),
-        _ => text(StatusCode::NOT_FOUND, "Not Found"),
-    })
 }
 
 fn text(status: StatusCode, text: &'static str) -> Response<MockBody> {
@@ -164,17 +116,17 @@ fn header<'p>(parts: &'p Parts, name: &str) -> Option<&'p str> {
 }
 
 /// When credentials handed out now expire, in RFC 3339.
-fn expiration(state: &State) -> String {
-    DateTime::from(SystemTime::now() + state.valid_for)
+fn expiration(api: &CredentialsApi) -> String {
+    DateTime::from(SystemTime::now() + api.valid_for)
         .fmt(Format::DateTime)
         .unwrap_or_default()
 }
 
-fn session_token(state: &State) -> &str {
-    state.key.session_token.as_deref().unwrap_or_default()
+fn session_token(api: &CredentialsApi) -> &str {
+    api.key.session_token.as_deref().unwrap_or_default()
 }
 
-fn sts(state: &State, body: &[u8]) -> Response<MockBody> {
+fn sts(api: &CredentialsApi, body: &[u8]) -> Response<MockBody> {
     let form = String::from_utf8_lossy(body);
     let field = |name: &str| {
         form.split('&')
@@ -210,10 +162,10 @@ fn sts(state: &State, body: &[u8]) -> Response<MockBody> {
          </AssumeRoleWithWebIdentityResult>\
          <ResponseMetadata><RequestId>00000000-0000-4000-8000-000000000001</RequestId>\
          </ResponseMetadata></AssumeRoleWithWebIdentityResponse>",
-        state.key.access_key_id,
-        state.key.secret_access_key,
-        session_token(state),
-        expiration(state)
+        api.key.access_key_id,
+        api.key.secret_access_key,
+        session_token(api),
+        expiration(api)
     );
     body::full(StatusCode::OK, "text/xml", Bytes::from(xml))
 }
@@ -227,15 +179,15 @@ fn sts_error(code: &str, message: &str) -> Response<MockBody> {
     body::full(StatusCode::BAD_REQUEST, "text/xml", Bytes::from(xml))
 }
 
-fn container(state: &State, parts: &Parts) -> Response<MockBody> {
+fn container(api: &CredentialsApi, parts: &Parts) -> Response<MockBody> {
     if header(parts, "authorization") != Some(CONTAINER_AUTHORIZATION_TOKEN) {
         return text(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
     let credentials = json!({
-        "AccessKeyId": state.key.access_key_id,
-        "SecretAccessKey": state.key.secret_access_key,
-        "Token": session_token(state),
-        "Expiration": expiration(state),
+        "AccessKeyId": api.key.access_key_id,
+        "SecretAccessKey": api.key.secret_access_key,
+        "Token": session_token(api),
+        "Expiration": expiration(api),
         "RoleArn": "arn:aws:iam::123456789012:role/hub-task-role",
     });
     body::full(
@@ -261,7 +213,7 @@ fn imds_token(parts: &Parts) -> Response<MockBody> {
     response
 }
 
-fn imds(state: &State, parts: &Parts) -> Response<MockBody> {
+fn imds(api: &CredentialsApi, parts: &Parts) -> Response<MockBody> {
     if header(parts, "x-aws-ec2-metadata-token") != Some(IMDS_TOKEN) {
         return text(StatusCode::UNAUTHORIZED, "Unauthorized");
     }
@@ -277,10 +229,10 @@ fn imds(state: &State, parts: &Parts) -> Response<MockBody> {
         "Code": "Success",
         "LastUpdated": DateTime::from(SystemTime::now()).fmt(Format::DateTime).unwrap_or_default(),
         "Type": "AWS-HMAC",
-        "AccessKeyId": state.key.access_key_id,
-        "SecretAccessKey": state.key.secret_access_key,
-        "Token": session_token(state),
-        "Expiration": expiration(state),
+        "AccessKeyId": api.key.access_key_id,
+        "SecretAccessKey": api.key.secret_access_key,
+        "Token": session_token(api),
+        "Expiration": expiration(api),
     });
     body::full(
         StatusCode::OK,

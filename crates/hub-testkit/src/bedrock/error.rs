@@ -31,19 +31,16 @@ impl AwsError {
         AwsError::new("ValidationException", message)
     }
 
-    pub(crate) fn into_response(self, request_id: &str) -> Response<MockBody> {
+    /// The response, without the request id the API adds to every answer.
+    pub(crate) fn into_response(self) -> Response<MockBody> {
         let body = serde_json::json!({ "message": self.message }).to_string();
         let mut response = body::full(self.status, "application/json", Bytes::from(body));
-        let headers = response.headers_mut();
         let kind = format!(
             "{}:http://internal.amazon.com/coral/com.amazon.bedrock/",
             self.name
         );
         if let Ok(kind) = HeaderValue::from_str(&kind) {
-            headers.insert("x-amzn-errortype", kind);
-        }
-        if let Ok(id) = HeaderValue::from_str(request_id) {
-            headers.insert("x-amzn-requestid", id);
+            response.headers_mut().insert("x-amzn-errortype", kind);
         }
         response
     }

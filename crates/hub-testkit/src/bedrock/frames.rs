@@ -1,8 +1,6 @@
 //! `application/vnd.amazon.eventstream` responses: frames written by AWS's
-//! `aws-smithy-eventstream`, sent one by one with real time between them, and cut, corrupted
-//! or ended by an exception when a fault says so.
-
-use std::time::Duration;
+//! `aws-smithy-eventstream`, sent one by one with real time between them, and the exception
+//! frame and endless prelude the faults send.
 
 use aws_smithy_eventstream::frame::write_message_to;
 use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
@@ -11,8 +9,7 @@ use http::header::CONTENT_TYPE;
 use http::{Response, StatusCode};
 use serde_json::Value;
 
-use super::BedrockFault;
-use crate::body::{self, MockBody, StreamFault, StreamPlan};
+use crate::body::{self, MockBody, StreamPlan};
 
 /// Bedrock pads event payloads with a `p` member so their lengths reveal nothing; clients
 /// must ignore members they do not know, so the emulator pads too.
@@ -55,53 +52,9 @@ fn encode(headers: Vec<Header>, payload: String) -> Bytes {
     Bytes::from(bytes)
 }
 
-/// A `200` eventstream response of `frames`, with `fault` applied.
-pub(super) fn response(
-    mut frames: Vec<Bytes>,
-    delay: Duration,
-    fault: Option<&BedrockFault>,
-) -> Response<MockBody> {
-    let stream_fault = match fault {
-        Some(BedrockFault::StreamException {
-            after_events,
-            exception_type,
-            message,
-        }) => {
-            frames.truncate(*after_events);
-            frames.push(exception(exception_type, message));
-            None
-        }
-        Some(BedrockFault::CorruptFrame { index }) => {
-            if let Some(frame) = frames.get_mut(*index) {
-                let mut bytes = frame.to_vec();
-                if let Some(last) = bytes.last_mut() {
-                    *last ^= 0x01;
-                }
-                *frame = Bytes::from(bytes);
-            }
-            None
-        }
-        Some(BedrockFault::TruncateStream { after_events }) => Some(StreamFault::Cut {
-            after: *after_events,
-        }),
-        Some(BedrockFault::CutMidFrame { after_events }) => Some(StreamFault::CutMidEvent {
-            after: *after_events,
-        }),
-        Some(BedrockFault::StallStream { after_events }) => Some(StreamFault::Stall {
-            after: *after_events,
-        }),
-        Some(BedrockFault::EndlessStream) => Some(StreamFault::Endless),
-        Some(BedrockFault::EndlessFrame) => Some(StreamFault::EndlessEvent {
-            head: huge_prelude(),
-        }),
-        _ => None,
-    };
-
-    let plan = StreamPlan {
-        chunk_delay: delay,
-        fault: stream_fault,
-    };
-    let mut response = Response::new(body::paced_body(frames, &plan));
+/// A `200` eventstream response of `frames`, sent as `plan` says.
+pub(super) fn response(frames: Vec<Bytes>, plan: &StreamPlan) -> Response<MockBody> {
+    let mut response = Response::new(body::paced_body(frames, plan));
     *response.status_mut() = StatusCode::OK;
     response.headers_mut().insert(
         CONTENT_TYPE,
@@ -112,7 +65,7 @@ pub(super) fn response(
 
 /// The prelude of a frame announcing 16 MiB with no headers: valid, and within the format's
 /// limits, so only a decoder bounding frames below that refuses it at once.
-fn huge_prelude() -> Bytes {
+pub(super) fn huge_prelude() -> Bytes {
     let mut prelude = Vec::with_capacity(12);
     prelude.extend_from_slice(&(16_u32 * 1024 * 1024).to_be_bytes());
     prelude.extend_from_slice(&0_u32.to_be_bytes());

@@ -11,22 +11,22 @@ use http::{HeaderValue, Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::error::AwsError;
-use super::server::Exchange;
 use crate::body::{self, MockBody};
 use crate::embeddings::vector;
 use crate::tokens;
 
 const COHERE_MAX_TEXTS: usize = 96;
 
+/// `serial` is unique within the emulator, for Cohere's ids.
 pub(super) fn respond(
     body: &Map<String, Value>,
-    exchange: &Exchange<'_>,
+    model: &str,
+    serial: u64,
 ) -> Result<Response<MockBody>, AwsError> {
-    let model = exchange.model_id;
     let (answer, tokens) = if model.contains("titan-embed") {
         titan(body, model.contains("titan-embed-text-v1"))?
     } else {
-        cohere(body, model.contains("cohere.embed-v4"), exchange.serial)?
+        cohere(body, model.contains("cohere.embed-v4"), serial)?
     };
 
     let mut response = body::full(

@@ -15,6 +15,7 @@
 //! [`AwsCredentialsMock`] serves the endpoints the AWS credential chain reads: STS for web
 //! identity, the container credentials endpoint, and instance metadata.
 
+mod api;
 mod conversation;
 mod converse;
 mod credentials;
@@ -22,24 +23,18 @@ mod error;
 mod frames;
 mod invoke;
 mod reply;
-mod server;
 mod sigv4;
 
 use std::fmt;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-
+use self::api::BedrockApi;
 pub use self::credentials::{
     AwsCredentialsMock, CONTAINER_AUTHORIZATION_TOKEN, WEB_IDENTITY_TOKEN,
 };
-use self::server::State;
-use crate::record::RecordedRequest;
+use crate::server::{Pacing, Server};
 
 /// The models a [`BedrockMockConfig::default`] serves. Ids naming `titan-embed` or
 /// `cohere.embed` are embedding models, answered on InvokeModel only; the others are chat
@@ -156,7 +151,8 @@ impl fmt::Debug for BedrockMockConfig {
 }
 
 /// A misbehaviour applied to every request received after [`BedrockMock::set_fault`], until
-/// it is cleared. The request is read, recorded and its signature checked first.
+/// it is cleared. The request is read, recorded and its signature checked first: one AWS's
+/// front end refuses gets that refusal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BedrockFault {
     /// Answer with this exception (such as `ThrottlingException`), at the status Bedrock
@@ -195,80 +191,29 @@ pub enum BedrockFault {
 }
 
 /// A running Bedrock Runtime emulator on a loopback socket. Dropping it stops the server.
-// TODO: serve through the shared `server::Server` and `Api`, as the OpenAI-shaped mocks do.
 #[derive(Debug)]
 pub struct BedrockMock {
-    addr: SocketAddr,
-    state: Arc<State>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    server: Server<BedrockApi>,
 }
 
 impl BedrockMock {
     /// Binds `config.addr` (default `127.0.0.1:0`) and starts serving on the current runtime.
     pub async fn start(config: BedrockMockConfig) -> io::Result<Self> {
-        let addr = config
-            .addr
-            .unwrap_or(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
-        let listener = TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
-
-        let state = Arc::new(State::new(config));
-        let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(server::serve(listener, Arc::clone(&state), stopped));
-        Ok(BedrockMock {
-            addr,
-            state,
-            stop: Some(stop),
-            task: Some(task),
-        })
-    }
-
-    /// The address the server listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
+        let pacing = Pacing {
+            addr: config.addr,
+            latency: config.latency,
+            stream_chunk_delay: config.stream_frame_delay,
+        };
+        let server = Server::start(BedrockApi { config }, pacing).await?;
+        Ok(BedrockMock { server })
     }
 
     /// The endpoint a Bedrock client takes, such as `http://127.0.0.1:41234`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.addr())
     }
 
-    /// Injects `fault` into every later request; `None` restores normal service.
-    pub fn set_fault(&self, fault: Option<BedrockFault>) {
-        self.state.set_fault(fault);
-    }
-
-    /// Every request received so far, in arrival order.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.state.requests()
-    }
-
-    /// How many client connections are open now, so a test can see a caller hang up.
-    pub fn open_connections(&self) -> usize {
-        self.state.open_connections()
-    }
-
-    /// Stops accepting, closes every connection and waits for the server task.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            // The server only ends early if it panicked, and then there is nothing to stop.
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take()
-            && let Err(error) = task.await
-        {
-            tracing::debug!(%error, "bedrock mock task ended abnormally");
-        }
-    }
-}
-
-impl Drop for BedrockMock {
-    fn drop(&mut self) {
-        if let Some(task) = &self.task {
-            task.abort();
-        }
-    }
+    crate::server::handle_methods!(BedrockFault);
 }
 
 /// `%XX` sequences decoded, as in a URI path segment or a form value (where `+` is a space
