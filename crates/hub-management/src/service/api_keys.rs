@@ -229,7 +229,7 @@ impl Management {
                 diesel::delete(api_keys::table.find(id))
                     .execute(connection)
                     .await?;
-                Ok(())
+                check_whole(connection, KIND, id).await
             })
             .await
     }

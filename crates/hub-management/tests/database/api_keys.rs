@@ -207,3 +207,32 @@ async fn gateways_follow_keys_created_disabled_and_deleted() {
     assert_eq!(access_keys(&next(&mut configs, within).await), [spare]);
     admin.stop().await;
 }
+
+/// A configuration broken around the service refuses every write until it is mended,
+/// deleting a key too: gateways keep serving the last good configuration, so a key deleted
+/// from a broken one would go on opening them while reads say it is gone.
+#[tokio::test]
+async fn no_key_is_deleted_from_a_broken_configuration() {
+    let admin = Admin::start().await;
+    admin.seed().await;
+    let doomed = admin.create("api-keys", &json!({"name": "doomed"})).await;
+    admin.create("api-keys", &json!({"name": "spare"})).await;
+    let path = format!("/api-keys/{}", id(&doomed));
+    let sql = admin.sql().await;
+
+    sql.batch_execute("UPDATE providers SET provider_type = 'nonsense'")
+        .await
+        .expect("the provider breaks");
+    let refused = admin.delete(&path).await;
+    assert_eq!(refused.status, 409, "{}", refused.text());
+    let fault = &refused.error()["faults"][0];
+    assert_eq!(fault["resource"]["name"], "openai", "{fault}");
+    assert_eq!(admin.get(&path).await.status, 200);
+
+    sql.batch_execute("UPDATE providers SET provider_type = 'openai'")
+        .await
+        .expect("the provider mends");
+    assert_eq!(admin.delete(&path).await.status, 204);
+    assert_eq!(admin.get(&path).await.status, 404);
+    admin.stop().await;
+}

@@ -209,13 +209,20 @@ impl Admin {
         }
     }
 
-    /// Every row of every table of the schema, as text: what someone reading the database
-    /// would see.
-    pub(crate) async fn dump(&self) -> String {
+    /// A client of the database itself, around the service, as an operator's own tools
+    /// would be.
+    pub(crate) async fn sql(&self) -> tokio_postgres::Client {
         let (client, connection) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
             .await
             .expect("a connection");
         tokio::spawn(connection);
+        client
+    }
+
+    /// Every row of every table of the schema, as text: what someone reading the database
+    /// would see.
+    pub(crate) async fn dump(&self) -> String {
+        let client = self.sql().await;
         let tables = client
             .query(
                 "SELECT table_name::text FROM information_schema.tables \

@@ -79,11 +79,9 @@ async fn polling_finds_a_change_no_notification_announced() {
 
     // Around the trigger, as an operator's bulk fix might: the revision moves, no one is
     // told.
-    let (client, connection) = tokio_postgres::connect(&admin.url, tokio_postgres::NoTls)
+    admin
+        .sql()
         .await
-        .expect("a connection");
-    tokio::spawn(connection);
-    client
         .batch_execute(
             "ALTER TABLE model_definitions DISABLE TRIGGER model_definitions_changed;
              UPDATE model_definitions SET model_type = 'gpt-4o-polled';
