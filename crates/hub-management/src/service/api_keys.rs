@@ -14,7 +14,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use ring::rand::{SecureRandom, SystemRandom};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
@@ -22,15 +22,12 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{
-    Management, Page, PageRequest, Precondition, ServiceError, check_name, check_whole,
-    lock_for_write, not_found, taken,
-};
+use super::resource::Resource;
+use super::{Management, Page, PageRequest, Precondition, ServiceError};
 use crate::fault::{Fault, ResourceKind};
+use crate::keys::Keyring;
 use crate::rows::ApiKeyRow;
 use crate::schema::api_keys;
-
-const KIND: ResourceKind = ResourceKind::ApiKey;
 
 /// What every drawn key starts with, so a leaked one is recognized as Hub's.
 const KEY_MARK: &str = "hub-";
@@ -110,32 +107,24 @@ impl From<ApiKeyRow> for ApiKey {
     }
 }
 
+/// A key as it is stored: its digest, and the characters it is recognized by.
+pub(super) struct DigestedKey {
+    name: String,
+    enabled: bool,
+    prefix: String,
+    digest: Vec<u8>,
+}
+
 impl Management {
     pub async fn list_api_keys(&self, page: &PageRequest) -> Result<Page<ApiKey>, ServiceError> {
-        let mut connection = self.connection().await?;
-        let mut query = api_keys::table
-            .select(ApiKeyRow::as_select())
-            .order(api_keys::name)
-            .limit(page.limit() + 1)
-            .into_boxed();
-        if let Some(after) = &page.after {
-            query = query.filter(api_keys::name.gt(after.clone()));
-        }
-
-        let rows = query.load(&mut connection).await?;
-        let items = rows.into_iter().map(ApiKey::from).collect();
-        Ok(Page::from_rows(items, page.limit(), |item: &ApiKey| {
-            &item.name
-        }))
+        self.list(page).await
     }
 
     pub async fn get_api_key(&self, id: Uuid) -> Result<ApiKey, ServiceError> {
-        let mut connection = self.connection().await?;
-        Ok(find(&mut connection, id).await?.into())
+        self.get(id).await
     }
 
     pub async fn create_api_key(&self, new: NewApiKey) -> Result<CreatedApiKey, ServiceError> {
-        check_name("name", &new.name)?;
         let (key, prefix_chars) = match new.key {
             Some(key) => {
                 check_imported(&key)?;
@@ -143,36 +132,15 @@ impl Management {
             }
             None => (draw_key()?, DRAWN_PREFIX_CHARS),
         };
-        let digest = digest_of(&key);
-        let prefix: String = key.expose_secret().chars().take(prefix_chars).collect();
-        let id = Uuid::new_v4();
+        let digested = DigestedKey {
+            name: new.name,
+            enabled: new.enabled,
+            prefix: key.expose_secret().chars().take(prefix_chars).collect(),
+            digest: digest_of(&key),
+        };
 
-        let mut connection = self.connection().await?;
-        let row = connection
-            .transaction(async move |connection| {
-                lock_for_write(connection).await?;
-                ensure_free(connection, &new.name, None).await?;
-                ensure_new_key(connection, &digest).await?;
-
-                diesel::insert_into(api_keys::table)
-                    .values((
-                        api_keys::id.eq(id),
-                        api_keys::name.eq(&new.name),
-                        api_keys::key_prefix.eq(&prefix),
-                        api_keys::key_sha256.eq(&digest),
-                        api_keys::enabled.eq(new.enabled),
-                    ))
-                    .execute(connection)
-                    .await?;
-
-                check_whole(connection, KIND, id).await?;
-                find(connection, id).await
-            })
-            .await?;
-        Ok(CreatedApiKey {
-            api_key: row.into(),
-            key,
-        })
+        let api_key = self.create(Uuid::new_v4(), digested).await?;
+        Ok(CreatedApiKey { api_key, key })
     }
 
     pub async fn update_api_key(
@@ -181,36 +149,8 @@ impl Management {
         changes: ApiKeyChanges,
         precondition: Precondition,
     ) -> Result<ApiKey, ServiceError> {
-        if let Some(name) = &changes.name {
-            check_name("name", name)?;
-        }
         let precondition = precondition.with_version(changes.version);
-
-        let mut connection = self.connection().await?;
-        let row = connection
-            .transaction(async move |connection| {
-                lock_for_write(connection).await?;
-                let current = find(connection, id).await?;
-                precondition.check(KIND, current.version)?;
-                if let Some(name) = &changes.name {
-                    ensure_free(connection, name, Some(id)).await?;
-                }
-
-                diesel::update(api_keys::table.find(id))
-                    .set((
-                        api_keys::name.eq(changes.name.unwrap_or(current.name)),
-                        api_keys::enabled.eq(changes.enabled.unwrap_or(current.enabled)),
-                        api_keys::version.eq(current.version + 1),
-                        api_keys::updated_at.eq(diesel::dsl::now),
-                    ))
-                    .execute(connection)
-                    .await?;
-
-                check_whole(connection, KIND, id).await?;
-                find(connection, id).await
-            })
-            .await?;
-        Ok(row.into())
+        self.update(id, changes, precondition).await
     }
 
     pub async fn delete_api_key(
@@ -218,20 +158,81 @@ impl Management {
         id: Uuid,
         precondition: Precondition,
     ) -> Result<(), ServiceError> {
-        let mut connection = self.connection().await?;
-        connection
-            .transaction(async move |connection| {
-                lock_for_write(connection).await?;
-                let current = find(connection, id).await?;
-                precondition.check(KIND, current.version)?;
-                ensure_not_last(connection).await?;
+        self.delete::<ApiKey>(id, precondition).await
+    }
+}
 
-                diesel::delete(api_keys::table.find(id))
-                    .execute(connection)
-                    .await?;
-                check_whole(connection, KIND, id).await
-            })
-            .await
+impl Resource for ApiKey {
+    const KIND: ResourceKind = ResourceKind::ApiKey;
+    type Stored = ApiKeyRow;
+    type New = DigestedKey;
+    type Changes = ApiKeyChanges;
+
+    fn new_name(new: &DigestedKey) -> &str {
+        &new.name
+    }
+
+    fn renamed(changes: &ApiKeyChanges) -> Option<&str> {
+        changes.name.as_deref()
+    }
+
+    async fn insert(
+        connection: &mut AsyncPgConnection,
+        id: Uuid,
+        new: DigestedKey,
+    ) -> Result<(), ServiceError> {
+        ensure_new_key(connection, &new.digest).await?;
+
+        diesel::insert_into(api_keys::table)
+            .values((
+                api_keys::id.eq(id),
+                api_keys::name.eq(new.name),
+                api_keys::key_prefix.eq(new.prefix),
+                api_keys::key_sha256.eq(new.digest),
+                api_keys::enabled.eq(new.enabled),
+            ))
+            .execute(connection)
+            .await?;
+        Ok(())
+    }
+
+    async fn update(
+        connection: &mut AsyncPgConnection,
+        _: &Keyring,
+        current: ApiKeyRow,
+        changes: ApiKeyChanges,
+        version: i64,
+    ) -> Result<(), ServiceError> {
+        diesel::update(api_keys::table.find(current.id))
+            .set((
+                api_keys::name.eq(changes.name.unwrap_or(current.name)),
+                api_keys::enabled.eq(changes.enabled.unwrap_or(current.enabled)),
+                api_keys::version.eq(version),
+                api_keys::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(connection)
+            .await?;
+        Ok(())
+    }
+
+    /// Gateways without any key serve every client, so deleting the last key would open them
+    /// to anyone: the opposite of what revoking a key means. Disabling it refuses it and keeps
+    /// them closed.
+    async fn ensure_deletable(
+        connection: &mut AsyncPgConnection,
+        _: &ApiKeyRow,
+    ) -> Result<(), ServiceError> {
+        let stored: i64 = api_keys::table.count().get_result(connection).await?;
+        if stored > 1 {
+            return Ok(());
+        }
+        Err(ServiceError::Conflict {
+            faults: vec![Fault::field(
+                "",
+                "the last API key cannot be deleted: without keys, gateways serve every client. \
+                 Disable it to refuse it, or create its replacement first",
+            )],
+        })
     }
 }
 
@@ -256,33 +257,6 @@ fn digest_of(key: &SecretString) -> Vec<u8> {
     Sha256::digest(key.expose_secret().as_bytes()).to_vec()
 }
 
-async fn find(connection: &mut AsyncPgConnection, id: Uuid) -> Result<ApiKeyRow, ServiceError> {
-    api_keys::table
-        .find(id)
-        .select(ApiKeyRow::as_select())
-        .first(connection)
-        .await
-        .optional()?
-        .ok_or_else(|| not_found(KIND, id))
-}
-
-async fn ensure_free(
-    connection: &mut AsyncPgConnection,
-    name: &str,
-    except: Option<Uuid>,
-) -> Result<(), ServiceError> {
-    let holder: Option<Uuid> = api_keys::table
-        .filter(api_keys::name.eq(name))
-        .select(api_keys::id)
-        .first(connection)
-        .await
-        .optional()?;
-    match holder {
-        Some(holder) if Some(holder) != except => Err(taken("name", name, KIND)),
-        _ => Ok(()),
-    }
-}
-
 /// An imported key already stored would let one client pass under two names. The answer
 /// does not say under which: that would tell a caller which key it holds.
 async fn ensure_new_key(
@@ -301,21 +275,4 @@ async fn ensure_new_key(
         }),
         None => Ok(()),
     }
-}
-
-/// Gateways without any key serve every client, so deleting the last key would open them
-/// to anyone: the opposite of what revoking a key means. Disabling it refuses it and keeps
-/// them closed.
-async fn ensure_not_last(connection: &mut AsyncPgConnection) -> Result<(), ServiceError> {
-    let stored: i64 = api_keys::table.count().get_result(connection).await?;
-    if stored > 1 {
-        return Ok(());
-    }
-    Err(ServiceError::Conflict {
-        faults: vec![Fault::field(
-            "",
-            "the last API key cannot be deleted: without keys, gateways serve every client. \
-             Disable it to refuse it, or create its replacement first",
-        )],
-    })
 }

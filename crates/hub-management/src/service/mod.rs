@@ -5,21 +5,19 @@
 //! one at a time: the configuration a write is checked against is the one it commits
 //! into, and two writers cannot each pass the check and together break it.
 
-// TODO: one generic write path; each resource repeats its load, check, write, bump steps.
 mod api_keys;
 mod models;
 mod pipelines;
 mod providers;
+mod resource;
 mod secrets;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use diesel::prelude::*;
 use diesel::result::DatabaseErrorKind;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
-use uuid::Uuid;
 
 pub use api_keys::{ApiKey, ApiKeyChanges, CreatedApiKey, NewApiKey};
 pub use models::{ModelChanges, ModelDefinition, NewModel};
@@ -27,11 +25,9 @@ pub use pipelines::{NewPipeline, Pipeline, PipelineChanges, PluginInput, PluginT
 pub use providers::{NewProvider, Provider, ProviderChanges};
 pub use secrets::{NewSecret, Secret, SecretChanges};
 
-use crate::assemble::{CheckReferences, assemble};
 use crate::db::{Database, DatabaseError};
 use crate::fault::{Fault, ResourceKind};
 use crate::keys::{CipherError, Keyring};
-use crate::rows::ConfigRows;
 use crate::schema::config_revision;
 
 /// The most items one page of a list holds.
@@ -194,6 +190,13 @@ impl<T> Page<T> {
             .flatten();
         Page { items, next_after }
     }
+
+    fn map<U>(self, view: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(view).collect(),
+            next_after: self.next_after,
+        }
+    }
 }
 
 impl Management {
@@ -220,86 +223,6 @@ pub(crate) async fn lock_for_write(connection: &mut AsyncPgConnection) -> Result
         .first::<i64>(connection)
         .await?;
     Ok(())
-}
-
-/// Checks the whole configuration as the write leaves it. Faults of the written resource
-/// make it invalid (422); faults of others, which the write would break, a conflict (409).
-async fn check_whole(
-    connection: &mut AsyncPgConnection,
-    kind: ResourceKind,
-    id: Uuid,
-) -> Result<(), ServiceError> {
-    let rows = ConfigRows::load(connection).await?;
-    let references = CheckReferences {
-        secret_names: rows.secrets.iter().map(|row| row.name.as_str()).collect(),
-    };
-    // The gateway's own variables, such as TRACE_CONTENT_ENABLED, are not the service's
-    // to judge.
-    let environment = BTreeMap::<String, String>::new();
-
-    let Err(faults) = assemble(&rows, &references, &environment) else {
-        return Ok(());
-    };
-    let written = |fault: &Fault| {
-        fault
-            .resource
-            .as_ref()
-            .is_some_and(|resource| resource.is(kind, id))
-    };
-    let own = faults.iter().any(written);
-    let faults = faults
-        .into_iter()
-        .map(|mut fault| {
-            if written(&fault) {
-                fault.resource = None;
-            }
-            fault
-        })
-        .collect();
-
-    Err(if own {
-        ServiceError::Invalid { faults }
-    } else {
-        ServiceError::Conflict { faults }
-    })
-}
-
-/// The longest name or key, in characters. Names are unique, and PostgreSQL cannot index a
-/// value of more than about 2,700 bytes: a longer one must be refused here as the client's
-/// fault rather than fail the insert as a server error.
-pub(crate) const MAX_NAME_CHARS: usize = 256;
-
-/// A name or key must say something, whether or not the resource is enabled, and fit the
-/// index that keeps it unique.
-fn check_name(field: &str, name: &str) -> Result<(), ServiceError> {
-    let invalid = |message: String| ServiceError::Invalid {
-        faults: vec![Fault::field(field, message)],
-    };
-    if name.trim().is_empty() {
-        return Err(invalid("must not be empty".to_owned()));
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(invalid(format!(
-            "must be at most {MAX_NAME_CHARS} characters long"
-        )));
-    }
-    Ok(())
-}
-
-fn taken(field: &str, name: &str, kind: ResourceKind) -> ServiceError {
-    ServiceError::Conflict {
-        faults: vec![Fault::field(
-            field,
-            format!("another {} is already named {name:?}", kind.singular()),
-        )],
-    }
-}
-
-fn not_found(kind: ResourceKind, id: Uuid) -> ServiceError {
-    ServiceError::NotFound {
-        kind,
-        id: id.to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -357,17 +280,6 @@ mod tests {
 
         let last = Page::from_rows(vec!["c"], 2, |name| name);
         assert_eq!(last.next_after, None);
-    }
-
-    #[test]
-    fn names_must_fit_the_unique_index() {
-        assert!(check_name("name", &"é".repeat(MAX_NAME_CHARS)).is_ok());
-        let long = check_name("name", &"a".repeat(MAX_NAME_CHARS + 1)).unwrap_err();
-        assert!(
-            long.to_string().contains("at most 256 characters"),
-            "{long}"
-        );
-        assert!(check_name("name", " ").is_err());
     }
 
     #[test]

@@ -2,21 +2,18 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{
-    Management, Page, PageRequest, Precondition, ServiceError, check_name, check_whole,
-    lock_for_write, not_found, taken,
-};
+use super::resource::Resource;
+use super::{Management, Page, PageRequest, Precondition, ServiceError};
 use crate::fault::{Fault, ResourceKind};
+use crate::keys::Keyring;
 use crate::rows::ModelRow;
 use crate::schema::{model_definitions, providers};
-
-const KIND: ResourceKind = ResourceKind::ModelDefinition;
 
 /// A model definition to create.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -89,58 +86,15 @@ impl Management {
         &self,
         page: &PageRequest,
     ) -> Result<Page<ModelDefinition>, ServiceError> {
-        let mut connection = self.connection().await?;
-        let mut query = model_definitions::table
-            .select(ModelRow::as_select())
-            .order(model_definitions::key)
-            .limit(page.limit() + 1)
-            .into_boxed();
-        if let Some(after) = &page.after {
-            query = query.filter(model_definitions::key.gt(after.clone()));
-        }
-
-        let rows = query.load(&mut connection).await?;
-        let items = rows.into_iter().map(ModelDefinition::from).collect();
-        Ok(Page::from_rows(
-            items,
-            page.limit(),
-            |item: &ModelDefinition| &item.key,
-        ))
+        self.list(page).await
     }
 
     pub async fn get_model(&self, id: Uuid) -> Result<ModelDefinition, ServiceError> {
-        let mut connection = self.connection().await?;
-        Ok(find(&mut connection, id).await?.into())
+        self.get(id).await
     }
 
     pub async fn create_model(&self, new: NewModel) -> Result<ModelDefinition, ServiceError> {
-        check_name("key", &new.key)?;
-        let id = Uuid::new_v4();
-
-        let mut connection = self.connection().await?;
-        let row = connection
-            .transaction(async move |connection| {
-                lock_for_write(connection).await?;
-                ensure_free(connection, &new.key, None).await?;
-                ensure_provider(connection, new.provider_id).await?;
-
-                diesel::insert_into(model_definitions::table)
-                    .values((
-                        model_definitions::id.eq(id),
-                        model_definitions::key.eq(&new.key),
-                        model_definitions::model_type.eq(&new.model_type),
-                        model_definitions::provider_id.eq(new.provider_id),
-                        model_definitions::config.eq(Value::Object(new.config)),
-                        model_definitions::enabled.eq(new.enabled),
-                    ))
-                    .execute(connection)
-                    .await?;
-
-                check_whole(connection, KIND, id).await?;
-                find(connection, id).await
-            })
-            .await?;
-        Ok(row.into())
+        self.create(Uuid::new_v4(), new).await
     }
 
     pub async fn update_model(
@@ -149,45 +103,8 @@ impl Management {
         changes: ModelChanges,
         precondition: Precondition,
     ) -> Result<ModelDefinition, ServiceError> {
-        if let Some(key) = &changes.key {
-            check_name("key", key)?;
-        }
         let precondition = precondition.with_version(changes.version);
-
-        let mut connection = self.connection().await?;
-        let row = connection
-            .transaction(async move |connection| {
-                lock_for_write(connection).await?;
-                let current = find(connection, id).await?;
-                precondition.check(KIND, current.version)?;
-                if let Some(key) = &changes.key {
-                    ensure_free(connection, key, Some(id)).await?;
-                }
-                if let Some(provider_id) = changes.provider_id {
-                    ensure_provider(connection, provider_id).await?;
-                }
-
-                let config = changes.config.map_or(current.config, Value::Object);
-                diesel::update(model_definitions::table.find(id))
-                    .set((
-                        model_definitions::key.eq(changes.key.unwrap_or(current.key)),
-                        model_definitions::model_type
-                            .eq(changes.model_type.unwrap_or(current.model_type)),
-                        model_definitions::provider_id
-                            .eq(changes.provider_id.unwrap_or(current.provider_id)),
-                        model_definitions::config.eq(config),
-                        model_definitions::enabled.eq(changes.enabled.unwrap_or(current.enabled)),
-                        model_definitions::version.eq(current.version + 1),
-                        model_definitions::updated_at.eq(diesel::dsl::now),
-                    ))
-                    .execute(connection)
-                    .await?;
-
-                check_whole(connection, KIND, id).await?;
-                find(connection, id).await
-            })
-            .await?;
-        Ok(row.into())
+        self.update(id, changes, precondition).await
     }
 
     pub async fn delete_model(
@@ -195,47 +112,71 @@ impl Management {
         id: Uuid,
         precondition: Precondition,
     ) -> Result<(), ServiceError> {
-        let mut connection = self.connection().await?;
-        connection
-            .transaction(async move |connection| {
-                lock_for_write(connection).await?;
-                let current = find(connection, id).await?;
-                precondition.check(KIND, current.version)?;
-
-                diesel::delete(model_definitions::table.find(id))
-                    .execute(connection)
-                    .await?;
-                // A pipeline that routes to the model would be left naming nothing.
-                check_whole(connection, KIND, id).await
-            })
-            .await
+        self.delete::<ModelDefinition>(id, precondition).await
     }
 }
 
-async fn find(connection: &mut AsyncPgConnection, id: Uuid) -> Result<ModelRow, ServiceError> {
-    model_definitions::table
-        .find(id)
-        .select(ModelRow::as_select())
-        .first(connection)
-        .await
-        .optional()?
-        .ok_or_else(|| not_found(KIND, id))
-}
+impl Resource for ModelDefinition {
+    const KIND: ResourceKind = ResourceKind::ModelDefinition;
+    type Stored = ModelRow;
+    type New = NewModel;
+    type Changes = ModelChanges;
 
-async fn ensure_free(
-    connection: &mut AsyncPgConnection,
-    key: &str,
-    except: Option<Uuid>,
-) -> Result<(), ServiceError> {
-    let holder: Option<Uuid> = model_definitions::table
-        .filter(model_definitions::key.eq(key))
-        .select(model_definitions::id)
-        .first(connection)
-        .await
-        .optional()?;
-    match holder {
-        Some(holder) if Some(holder) != except => Err(taken("key", key, KIND)),
-        _ => Ok(()),
+    fn new_name(new: &NewModel) -> &str {
+        &new.key
+    }
+
+    fn renamed(changes: &ModelChanges) -> Option<&str> {
+        changes.key.as_deref()
+    }
+
+    async fn insert(
+        connection: &mut AsyncPgConnection,
+        id: Uuid,
+        new: NewModel,
+    ) -> Result<(), ServiceError> {
+        ensure_provider(connection, new.provider_id).await?;
+
+        diesel::insert_into(model_definitions::table)
+            .values((
+                model_definitions::id.eq(id),
+                model_definitions::key.eq(new.key),
+                model_definitions::model_type.eq(new.model_type),
+                model_definitions::provider_id.eq(new.provider_id),
+                model_definitions::config.eq(Value::Object(new.config)),
+                model_definitions::enabled.eq(new.enabled),
+            ))
+            .execute(connection)
+            .await?;
+        Ok(())
+    }
+
+    async fn update(
+        connection: &mut AsyncPgConnection,
+        _: &Keyring,
+        current: ModelRow,
+        changes: ModelChanges,
+        version: i64,
+    ) -> Result<(), ServiceError> {
+        if let Some(provider_id) = changes.provider_id {
+            ensure_provider(connection, provider_id).await?;
+        }
+
+        let config = changes.config.map_or(current.config, Value::Object);
+        diesel::update(model_definitions::table.find(current.id))
+            .set((
+                model_definitions::key.eq(changes.key.unwrap_or(current.key)),
+                model_definitions::model_type.eq(changes.model_type.unwrap_or(current.model_type)),
+                model_definitions::provider_id
+                    .eq(changes.provider_id.unwrap_or(current.provider_id)),
+                model_definitions::config.eq(config),
+                model_definitions::enabled.eq(changes.enabled.unwrap_or(current.enabled)),
+                model_definitions::version.eq(version),
+                model_definitions::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(connection)
+            .await?;
+        Ok(())
     }
 }
 

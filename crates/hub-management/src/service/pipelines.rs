@@ -3,24 +3,20 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use hub_core::config::PipelineType;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{
-    Management, Page, PageRequest, Precondition, ServiceError, check_name, check_whole,
-    lock_for_write, not_found, taken,
-};
+use super::resource::{Resource, Stored};
+use super::{Management, Page, PageRequest, Precondition, ServiceError};
 use crate::credentials::{self, TRACING_CREDENTIALS};
 use crate::fault::{Fault, ResourceKind};
 use crate::keys::Keyring;
 use crate::rows::{PipelineRow, PluginRow};
 use crate::schema::{pipeline_plugins, pipelines};
-
-const KIND: ResourceKind = ResourceKind::Pipeline;
 
 /// The plugins a pipeline may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -131,8 +127,8 @@ pub struct Pipeline {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Pipeline {
-    fn from_rows(row: PipelineRow, plugins: Vec<PluginRow>) -> Pipeline {
+impl From<(PipelineRow, Vec<PluginRow>)> for Pipeline {
+    fn from((row, plugins): (PipelineRow, Vec<PluginRow>)) -> Self {
         let plugins = plugins
             .into_iter()
             .map(|plugin| {
@@ -164,75 +160,17 @@ impl Pipeline {
 
 impl Management {
     pub async fn list_pipelines(&self, page: &PageRequest) -> Result<Page<Pipeline>, ServiceError> {
-        let mut connection = self.connection().await?;
-        let mut query = pipelines::table
-            .select(PipelineRow::as_select())
-            .order(pipelines::name)
-            .limit(page.limit() + 1)
-            .into_boxed();
-        if let Some(after) = &page.after {
-            query = query.filter(pipelines::name.gt(after.clone()));
-        }
-        let rows: Vec<PipelineRow> = query.load(&mut connection).await?;
-
-        let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-        let mut plugins: Vec<PluginRow> = pipeline_plugins::table
-            .filter(pipeline_plugins::pipeline_id.eq_any(ids))
-            .select(PluginRow::as_select())
-            .order((pipeline_plugins::pipeline_id, pipeline_plugins::position))
-            .load(&mut connection)
-            .await?;
-
-        let items = rows
-            .into_iter()
-            .map(|row| {
-                let (own, rest) = plugins.drain(..).partition(|p| p.pipeline_id == row.id);
-                plugins = rest;
-                Pipeline::from_rows(row, own)
-            })
-            .collect();
-        Ok(Page::from_rows(items, page.limit(), |item: &Pipeline| {
-            &item.name
-        }))
+        self.list(page).await
     }
 
     pub async fn get_pipeline(&self, id: Uuid) -> Result<Pipeline, ServiceError> {
-        let mut connection = self.connection().await?;
-        let (row, plugins) = find(&mut connection, id).await?;
-        Ok(Pipeline::from_rows(row, plugins))
+        self.get(id).await
     }
 
-    pub async fn create_pipeline(&self, new: NewPipeline) -> Result<Pipeline, ServiceError> {
-        check_name("name", &new.name)?;
+    pub async fn create_pipeline(&self, mut new: NewPipeline) -> Result<Pipeline, ServiceError> {
         let id = Uuid::new_v4();
-        let plugins = plugin_rows(id, new.plugins, &[], &self.keyring)?;
-
-        let mut connection = self.connection().await?;
-        let (row, plugins) = connection
-            .transaction(async move |connection| {
-                lock_for_write(connection).await?;
-                ensure_free(connection, &new.name, None).await?;
-
-                diesel::insert_into(pipelines::table)
-                    .values((
-                        pipelines::id.eq(id),
-                        pipelines::name.eq(&new.name),
-                        pipelines::pipeline_type.eq(new.pipeline_type.as_str()),
-                        pipelines::description.eq(&new.description),
-                        pipelines::enabled.eq(new.enabled),
-                    ))
-                    .execute(connection)
-                    .await?;
-                diesel::insert_into(pipeline_plugins::table)
-                    .values(&plugins)
-                    .execute(connection)
-                    .await?;
-
-                check_whole(connection, KIND, id).await?;
-                find(connection, id).await
-            })
-            .await?;
-        Ok(Pipeline::from_rows(row, plugins))
+        let plugins = plugin_rows(id, std::mem::take(&mut new.plugins), &[], &self.keyring)?;
+        self.create(id, (new, plugins)).await
     }
 
     pub async fn update_pipeline(
@@ -241,46 +179,8 @@ impl Management {
         changes: PipelineChanges,
         precondition: Precondition,
     ) -> Result<Pipeline, ServiceError> {
-        if let Some(name) = &changes.name {
-            check_name("name", name)?;
-        }
         let precondition = precondition.with_version(changes.version);
-        let keyring = &self.keyring;
-
-        let mut connection = self.connection().await?;
-        let (row, plugins) = connection
-            .transaction(async move |connection| {
-                lock_for_write(connection).await?;
-                let (current, current_plugins) = find(connection, id).await?;
-                precondition.check(KIND, current.version)?;
-                if let Some(name) = &changes.name {
-                    ensure_free(connection, name, Some(id)).await?;
-                }
-
-                if let Some(plugins) = changes.plugins {
-                    let rows = plugin_rows(id, plugins, &current_plugins, keyring)?;
-                    replace_plugins(connection, id, &rows).await?;
-                }
-                let pipeline_type = changes
-                    .pipeline_type
-                    .map_or(current.pipeline_type, |kind| kind.as_str().to_owned());
-                diesel::update(pipelines::table.find(id))
-                    .set((
-                        pipelines::name.eq(changes.name.unwrap_or(current.name)),
-                        pipelines::pipeline_type.eq(pipeline_type),
-                        pipelines::description.eq(changes.description.or(current.description)),
-                        pipelines::enabled.eq(changes.enabled.unwrap_or(current.enabled)),
-                        pipelines::version.eq(current.version + 1),
-                        pipelines::updated_at.eq(diesel::dsl::now),
-                    ))
-                    .execute(connection)
-                    .await?;
-
-                check_whole(connection, KIND, id).await?;
-                find(connection, id).await
-            })
-            .await?;
-        Ok(Pipeline::from_rows(row, plugins))
+        self.update(id, changes, precondition).await
     }
 
     pub async fn delete_pipeline(
@@ -288,19 +188,139 @@ impl Management {
         id: Uuid,
         precondition: Precondition,
     ) -> Result<(), ServiceError> {
-        let mut connection = self.connection().await?;
-        connection
-            .transaction(async move |connection| {
-                lock_for_write(connection).await?;
-                let (current, _) = find(connection, id).await?;
-                precondition.check(KIND, current.version)?;
+        self.delete::<Pipeline>(id, precondition).await
+    }
+}
 
-                diesel::delete(pipelines::table.find(id))
-                    .execute(connection)
-                    .await?;
-                check_whole(connection, KIND, id).await
+/// A pipeline's row, and its plugins in the order they were given.
+type PipelineAndPlugins = (PipelineRow, Vec<PluginRow>);
+
+impl Stored for PipelineAndPlugins {
+    const NAME_FIELD: &'static str = PipelineRow::NAME_FIELD;
+
+    fn version(&self) -> i64 {
+        self.0.version
+    }
+
+    fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn find(connection: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Self>> {
+        let Some(row) = PipelineRow::find(connection, id).await? else {
+            return Ok(None);
+        };
+        let plugins = plugins_of(connection, vec![id]).await?;
+        Ok(Some((row, plugins)))
+    }
+
+    async fn page(
+        connection: &mut AsyncPgConnection,
+        after: Option<&str>,
+        limit: i64,
+    ) -> QueryResult<Vec<Self>> {
+        let rows = PipelineRow::page(connection, after, limit).await?;
+        let ids = rows.iter().map(|row| row.id).collect();
+        let mut plugins = plugins_of(connection, ids).await?;
+
+        let pipelines = rows
+            .into_iter()
+            .map(|row| {
+                let (own, rest) = plugins.drain(..).partition(|p| p.pipeline_id == row.id);
+                plugins = rest;
+                (row, own)
             })
-            .await
+            .collect();
+        Ok(pipelines)
+    }
+
+    async fn named(connection: &mut AsyncPgConnection, name: &str) -> QueryResult<Option<Uuid>> {
+        PipelineRow::named(connection, name).await
+    }
+
+    /// Its plugins go with it: the database cascades the delete.
+    async fn delete(connection: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+        PipelineRow::delete(connection, id).await
+    }
+}
+
+/// The plugins of these pipelines, by pipeline, each one's in the order they were given.
+async fn plugins_of(
+    connection: &mut AsyncPgConnection,
+    pipelines: Vec<Uuid>,
+) -> QueryResult<Vec<PluginRow>> {
+    pipeline_plugins::table
+        .filter(pipeline_plugins::pipeline_id.eq_any(pipelines))
+        .select(PluginRow::as_select())
+        .order((pipeline_plugins::pipeline_id, pipeline_plugins::position))
+        .load(connection)
+        .await
+}
+
+impl Resource for Pipeline {
+    const KIND: ResourceKind = ResourceKind::Pipeline;
+    type Stored = PipelineAndPlugins;
+    /// The pipeline, and the rows of its plugins with their credentials sealed.
+    type New = (NewPipeline, Vec<PluginRow>);
+    type Changes = PipelineChanges;
+
+    fn new_name((new, _): &Self::New) -> &str {
+        &new.name
+    }
+
+    fn renamed(changes: &PipelineChanges) -> Option<&str> {
+        changes.name.as_deref()
+    }
+
+    async fn insert(
+        connection: &mut AsyncPgConnection,
+        id: Uuid,
+        (new, plugins): Self::New,
+    ) -> Result<(), ServiceError> {
+        diesel::insert_into(pipelines::table)
+            .values((
+                pipelines::id.eq(id),
+                pipelines::name.eq(new.name),
+                pipelines::pipeline_type.eq(new.pipeline_type.as_str()),
+                pipelines::description.eq(new.description),
+                pipelines::enabled.eq(new.enabled),
+            ))
+            .execute(connection)
+            .await?;
+        diesel::insert_into(pipeline_plugins::table)
+            .values(&plugins)
+            .execute(connection)
+            .await?;
+        Ok(())
+    }
+
+    async fn update(
+        connection: &mut AsyncPgConnection,
+        keyring: &Keyring,
+        (current, current_plugins): Self::Stored,
+        changes: PipelineChanges,
+        version: i64,
+    ) -> Result<(), ServiceError> {
+        if let Some(plugins) = changes.plugins {
+            let rows = plugin_rows(current.id, plugins, &current_plugins, keyring)?;
+            replace_plugins(connection, current.id, &rows).await?;
+        }
+        let pipeline_type = changes
+            .pipeline_type
+            .map_or(current.pipeline_type, |kind| kind.as_str().to_owned());
+
+        diesel::update(pipelines::table.find(current.id))
+            .set((
+                pipelines::name.eq(changes.name.unwrap_or(current.name)),
+                pipelines::pipeline_type.eq(pipeline_type),
+                pipelines::description.eq(changes.description.or(current.description)),
+                pipelines::enabled.eq(changes.enabled.unwrap_or(current.enabled)),
+                pipelines::version.eq(version),
+                pipelines::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(connection)
+            .await?;
+        Ok(())
     }
 }
 
@@ -365,41 +385,4 @@ async fn replace_plugins(
         .execute(connection)
         .await?;
     Ok(())
-}
-
-async fn find(
-    connection: &mut AsyncPgConnection,
-    id: Uuid,
-) -> Result<(PipelineRow, Vec<PluginRow>), ServiceError> {
-    let row = pipelines::table
-        .find(id)
-        .select(PipelineRow::as_select())
-        .first(connection)
-        .await
-        .optional()?
-        .ok_or_else(|| not_found(KIND, id))?;
-    let plugins = pipeline_plugins::table
-        .filter(pipeline_plugins::pipeline_id.eq(id))
-        .select(PluginRow::as_select())
-        .order(pipeline_plugins::position)
-        .load(connection)
-        .await?;
-    Ok((row, plugins))
-}
-
-async fn ensure_free(
-    connection: &mut AsyncPgConnection,
-    name: &str,
-    except: Option<Uuid>,
-) -> Result<(), ServiceError> {
-    let holder: Option<Uuid> = pipelines::table
-        .filter(pipelines::name.eq(name))
-        .select(pipelines::id)
-        .first(connection)
-        .await
-        .optional()?;
-    match holder {
-        Some(holder) if Some(holder) != except => Err(taken("name", name, KIND)),
-        _ => Ok(()),
-    }
 }

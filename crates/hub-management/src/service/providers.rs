@@ -2,24 +2,20 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use hub_core::config::ProviderType;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{
-    Management, Page, PageRequest, Precondition, ServiceError, check_name, check_whole,
-    lock_for_write, not_found, taken,
-};
+use super::resource::Resource;
+use super::{Management, Page, PageRequest, Precondition, ServiceError};
 use crate::credentials::{self, PROVIDER_CREDENTIALS};
-use crate::fault::ResourceKind;
+use crate::fault::{Fault, ResourceKind, ResourceRef};
 use crate::keys::Keyring;
 use crate::rows::ProviderRow;
 use crate::schema::{model_definitions, providers};
-
-const KIND: ResourceKind = ResourceKind::Provider;
 
 /// A provider to create.
 #[derive(Deserialize, ToSchema)]
@@ -101,56 +97,17 @@ impl From<ProviderRow> for Provider {
 
 impl Management {
     pub async fn list_providers(&self, page: &PageRequest) -> Result<Page<Provider>, ServiceError> {
-        let mut connection = self.connection().await?;
-        let mut query = providers::table
-            .select(ProviderRow::as_select())
-            .order(providers::name)
-            .limit(page.limit() + 1)
-            .into_boxed();
-        if let Some(after) = &page.after {
-            query = query.filter(providers::name.gt(after.clone()));
-        }
-
-        let rows = query.load(&mut connection).await?;
-        let items = rows.into_iter().map(Provider::from).collect();
-        Ok(Page::from_rows(items, page.limit(), |item: &Provider| {
-            &item.name
-        }))
+        self.list(page).await
     }
 
     pub async fn get_provider(&self, id: Uuid) -> Result<Provider, ServiceError> {
-        let mut connection = self.connection().await?;
-        let row = find(&mut connection, id).await?;
-        Ok(row.into())
+        self.get(id).await
     }
 
     pub async fn create_provider(&self, new: NewProvider) -> Result<Provider, ServiceError> {
-        check_name("name", &new.name)?;
         let id = Uuid::new_v4();
         let config = seal_config(&self.keyring, id, new.config, None)?;
-
-        let mut connection = self.connection().await?;
-        let row = connection
-            .transaction(async move |connection| {
-                lock_for_write(connection).await?;
-                ensure_free(connection, &new.name, None).await?;
-
-                diesel::insert_into(providers::table)
-                    .values((
-                        providers::id.eq(id),
-                        providers::name.eq(&new.name),
-                        providers::provider_type.eq(new.provider_type.as_str()),
-                        providers::config.eq(config),
-                        providers::enabled.eq(new.enabled),
-                    ))
-                    .execute(connection)
-                    .await?;
-
-                check_whole(connection, KIND, id).await?;
-                find(connection, id).await
-            })
-            .await?;
-        Ok(row.into())
+        self.create(id, NewProvider { config, ..new }).await
     }
 
     pub async fn update_provider(
@@ -159,47 +116,8 @@ impl Management {
         changes: ProviderChanges,
         precondition: Precondition,
     ) -> Result<Provider, ServiceError> {
-        if let Some(name) = &changes.name {
-            check_name("name", name)?;
-        }
         let precondition = precondition.with_version(changes.version);
-        let keyring = &self.keyring;
-
-        let mut connection = self.connection().await?;
-        let row = connection
-            .transaction(async move |connection| {
-                lock_for_write(connection).await?;
-                let current = find(connection, id).await?;
-                precondition.check(KIND, current.version)?;
-                if let Some(name) = &changes.name {
-                    ensure_free(connection, name, Some(id)).await?;
-                }
-
-                let config = match changes.config {
-                    Some(config) => seal_config(keyring, id, config, current.config.as_object())?,
-                    None => current.config,
-                };
-                let provider_type = changes
-                    .provider_type
-                    .map_or(current.provider_type, |kind| kind.as_str().to_owned());
-
-                diesel::update(providers::table.find(id))
-                    .set((
-                        providers::name.eq(changes.name.unwrap_or(current.name)),
-                        providers::provider_type.eq(provider_type),
-                        providers::config.eq(config),
-                        providers::enabled.eq(changes.enabled.unwrap_or(current.enabled)),
-                        providers::version.eq(current.version + 1),
-                        providers::updated_at.eq(diesel::dsl::now),
-                    ))
-                    .execute(connection)
-                    .await?;
-
-                check_whole(connection, KIND, id).await?;
-                find(connection, id).await
-            })
-            .await?;
-        Ok(row.into())
+        self.update(id, changes, precondition).await
     }
 
     pub async fn delete_provider(
@@ -207,20 +125,108 @@ impl Management {
         id: Uuid,
         precondition: Precondition,
     ) -> Result<(), ServiceError> {
-        let mut connection = self.connection().await?;
-        connection
-            .transaction(async move |connection| {
-                lock_for_write(connection).await?;
-                let current = find(connection, id).await?;
-                precondition.check(KIND, current.version)?;
-                ensure_unused(connection, &current).await?;
+        self.delete::<Provider>(id, precondition).await
+    }
+}
 
-                diesel::delete(providers::table.find(id))
-                    .execute(connection)
-                    .await?;
-                check_whole(connection, KIND, id).await
+impl Resource for Provider {
+    const KIND: ResourceKind = ResourceKind::Provider;
+    type Stored = ProviderRow;
+    /// Its literal credentials already sealed.
+    type New = NewProvider;
+    type Changes = ProviderChanges;
+
+    fn new_name(new: &NewProvider) -> &str {
+        &new.name
+    }
+
+    fn renamed(changes: &ProviderChanges) -> Option<&str> {
+        changes.name.as_deref()
+    }
+
+    async fn insert(
+        connection: &mut AsyncPgConnection,
+        id: Uuid,
+        new: NewProvider,
+    ) -> Result<(), ServiceError> {
+        diesel::insert_into(providers::table)
+            .values((
+                providers::id.eq(id),
+                providers::name.eq(new.name),
+                providers::provider_type.eq(new.provider_type.as_str()),
+                providers::config.eq(Value::Object(new.config)),
+                providers::enabled.eq(new.enabled),
+            ))
+            .execute(connection)
+            .await?;
+        Ok(())
+    }
+
+    async fn update(
+        connection: &mut AsyncPgConnection,
+        keyring: &Keyring,
+        current: ProviderRow,
+        changes: ProviderChanges,
+        version: i64,
+    ) -> Result<(), ServiceError> {
+        let config = match changes.config {
+            Some(config) => {
+                let sealed = seal_config(keyring, current.id, config, current.config.as_object())?;
+                Value::Object(sealed)
+            }
+            None => current.config,
+        };
+        let provider_type = changes
+            .provider_type
+            .map_or(current.provider_type, |kind| kind.as_str().to_owned());
+
+        diesel::update(providers::table.find(current.id))
+            .set((
+                providers::name.eq(changes.name.unwrap_or(current.name)),
+                providers::provider_type.eq(provider_type),
+                providers::config.eq(config),
+                providers::enabled.eq(changes.enabled.unwrap_or(current.enabled)),
+                providers::version.eq(version),
+                providers::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(connection)
+            .await?;
+        Ok(())
+    }
+
+    /// A provider that still serves models cannot go: the models would have nowhere to send
+    /// requests.
+    async fn ensure_deletable(
+        connection: &mut AsyncPgConnection,
+        provider: &ProviderRow,
+    ) -> Result<(), ServiceError> {
+        let users: Vec<(Uuid, String)> = model_definitions::table
+            .filter(model_definitions::provider_id.eq(provider.id))
+            .select((model_definitions::id, model_definitions::key))
+            .order(model_definitions::key)
+            .load(connection)
+            .await?;
+        if users.is_empty() {
+            return Ok(());
+        }
+
+        let faults = users
+            .into_iter()
+            .map(|(id, key)| {
+                let resource = ResourceRef {
+                    kind: ResourceKind::ModelDefinition,
+                    id,
+                    name: key,
+                };
+                let message = format!(
+                    "still served by provider {:?}; delete it or move it to another \
+                     provider first",
+                    provider.name
+                );
+                Fault::new(Some(resource), "provider_id", message)
             })
-            .await
+            .collect();
+        Err(ServiceError::Conflict { faults })
     }
 }
 
@@ -231,7 +237,7 @@ fn seal_config(
     id: Uuid,
     config: Map<String, Value>,
     previous: Option<&Map<String, Value>>,
-) -> Result<Value, ServiceError> {
+) -> Result<Map<String, Value>, ServiceError> {
     let owner = format!("provider/{id}");
     credentials::seal(
         config,
@@ -241,68 +247,5 @@ fn seal_config(
         keyring,
         "config",
     )
-    .map(Value::Object)
     .map_err(|faults| ServiceError::Invalid { faults })
-}
-
-async fn find(connection: &mut AsyncPgConnection, id: Uuid) -> Result<ProviderRow, ServiceError> {
-    providers::table
-        .find(id)
-        .select(ProviderRow::as_select())
-        .first(connection)
-        .await
-        .optional()?
-        .ok_or_else(|| not_found(KIND, id))
-}
-
-/// Refuses a name another provider has.
-async fn ensure_free(
-    connection: &mut AsyncPgConnection,
-    name: &str,
-    except: Option<Uuid>,
-) -> Result<(), ServiceError> {
-    let holder: Option<Uuid> = providers::table
-        .filter(providers::name.eq(name))
-        .select(providers::id)
-        .first(connection)
-        .await
-        .optional()?;
-    match holder {
-        Some(holder) if Some(holder) != except => Err(taken("name", name, KIND)),
-        _ => Ok(()),
-    }
-}
-
-/// A provider that still serves models cannot go: the models would have nowhere to send
-/// requests.
-async fn ensure_unused(
-    connection: &mut AsyncPgConnection,
-    provider: &ProviderRow,
-) -> Result<(), ServiceError> {
-    let users: Vec<(Uuid, String)> = model_definitions::table
-        .filter(model_definitions::provider_id.eq(provider.id))
-        .select((model_definitions::id, model_definitions::key))
-        .order(model_definitions::key)
-        .load(connection)
-        .await?;
-    if users.is_empty() {
-        return Ok(());
-    }
-
-    let faults = users
-        .into_iter()
-        .map(|(id, key)| {
-            let resource = crate::fault::ResourceRef {
-                kind: ResourceKind::ModelDefinition,
-                id,
-                name: key,
-            };
-            let message = format!(
-                "still served by provider {:?}; delete it or move it to another provider first",
-                provider.name
-            );
-            crate::fault::Fault::new(Some(resource), "provider_id", message)
-        })
-        .collect();
-    Err(ServiceError::Conflict { faults })
 }

@@ -3,22 +3,18 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{
-    Management, Page, PageRequest, Precondition, ServiceError, check_name, check_whole,
-    lock_for_write, not_found, taken,
-};
+use super::resource::Resource;
+use super::{Management, Page, PageRequest, Precondition, ServiceError};
 use crate::fault::{Fault, ResourceKind};
-use crate::keys::Keyring;
+use crate::keys::{Keyring, Sealed};
 use crate::rows::SecretRow;
 use crate::schema::secrets;
-
-const KIND: ResourceKind = ResourceKind::Secret;
 
 /// A secret to create.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -67,55 +63,17 @@ impl From<SecretRow> for Secret {
 
 impl Management {
     pub async fn list_secrets(&self, page: &PageRequest) -> Result<Page<Secret>, ServiceError> {
-        let mut connection = self.connection().await?;
-        let mut query = secrets::table
-            .select(SecretRow::as_select())
-            .order(secrets::name)
-            .limit(page.limit() + 1)
-            .into_boxed();
-        if let Some(after) = &page.after {
-            query = query.filter(secrets::name.gt(after.clone()));
-        }
-
-        let rows = query.load(&mut connection).await?;
-        let items = rows.into_iter().map(Secret::from).collect();
-        Ok(Page::from_rows(items, page.limit(), |item: &Secret| {
-            &item.name
-        }))
+        self.list(page).await
     }
 
     pub async fn get_secret(&self, id: Uuid) -> Result<Secret, ServiceError> {
-        let mut connection = self.connection().await?;
-        Ok(find(&mut connection, id).await?.into())
+        self.get(id).await
     }
 
     pub async fn create_secret(&self, new: NewSecret) -> Result<Secret, ServiceError> {
-        check_name("name", &new.name)?;
         let id = Uuid::new_v4();
         let sealed = seal_value(&self.keyring, id, &new.value)?;
-
-        let mut connection = self.connection().await?;
-        let row = connection
-            .transaction(async move |connection| {
-                lock_for_write(connection).await?;
-                ensure_free(connection, &new.name, None).await?;
-
-                diesel::insert_into(secrets::table)
-                    .values((
-                        secrets::id.eq(id),
-                        secrets::name.eq(&new.name),
-                        secrets::key_id.eq(&sealed.key_id),
-                        secrets::nonce.eq(&sealed.nonce),
-                        secrets::ciphertext.eq(&sealed.ciphertext),
-                    ))
-                    .execute(connection)
-                    .await?;
-
-                check_whole(connection, KIND, id).await?;
-                find(connection, id).await
-            })
-            .await?;
-        Ok(row.into())
+        self.create(id, (new.name, sealed)).await
     }
 
     pub async fn update_secret(
@@ -124,44 +82,12 @@ impl Management {
         changes: SecretChanges,
         precondition: Precondition,
     ) -> Result<Secret, ServiceError> {
-        if let Some(name) = &changes.name {
-            check_name("name", name)?;
-        }
         let precondition = precondition.with_version(changes.version);
         let sealed = match &changes.value {
             Some(value) => Some(seal_value(&self.keyring, id, value)?),
             None => None,
         };
-
-        let mut connection = self.connection().await?;
-        let row = connection
-            .transaction(async move |connection| {
-                lock_for_write(connection).await?;
-                let current = find(connection, id).await?;
-                precondition.check(KIND, current.version)?;
-                if let Some(name) = &changes.name {
-                    ensure_free(connection, name, Some(id)).await?;
-                }
-
-                let sealed = sealed.unwrap_or_else(|| current.sealed());
-                diesel::update(secrets::table.find(id))
-                    .set((
-                        secrets::name.eq(changes.name.unwrap_or(current.name)),
-                        secrets::key_id.eq(sealed.key_id),
-                        secrets::nonce.eq(sealed.nonce),
-                        secrets::ciphertext.eq(sealed.ciphertext),
-                        secrets::version.eq(current.version + 1),
-                        secrets::updated_at.eq(diesel::dsl::now),
-                    ))
-                    .execute(connection)
-                    .await?;
-
-                // Renaming a secret that credentials name would leave them dangling.
-                check_whole(connection, KIND, id).await?;
-                find(connection, id).await
-            })
-            .await?;
-        Ok(row.into())
+        self.update(id, (changes.name, sealed), precondition).await
     }
 
     pub async fn delete_secret(
@@ -169,58 +95,74 @@ impl Management {
         id: Uuid,
         precondition: Precondition,
     ) -> Result<(), ServiceError> {
-        let mut connection = self.connection().await?;
-        connection
-            .transaction(async move |connection| {
-                lock_for_write(connection).await?;
-                let current = find(connection, id).await?;
-                precondition.check(KIND, current.version)?;
-
-                diesel::delete(secrets::table.find(id))
-                    .execute(connection)
-                    .await?;
-                check_whole(connection, KIND, id).await
-            })
-            .await
+        self.delete::<Secret>(id, precondition).await
     }
 }
 
-fn seal_value(
-    keyring: &Keyring,
-    id: Uuid,
-    value: &SecretString,
-) -> Result<crate::keys::Sealed, ServiceError> {
+impl Resource for Secret {
+    const KIND: ResourceKind = ResourceKind::Secret;
+    type Stored = SecretRow;
+    /// Its name, and its value sealed.
+    type New = (String, Sealed);
+    /// A new name, a new value sealed, or both.
+    type Changes = (Option<String>, Option<Sealed>);
+
+    fn new_name((name, _): &Self::New) -> &str {
+        name
+    }
+
+    fn renamed((name, _): &Self::Changes) -> Option<&str> {
+        name.as_deref()
+    }
+
+    async fn insert(
+        connection: &mut AsyncPgConnection,
+        id: Uuid,
+        (name, sealed): Self::New,
+    ) -> Result<(), ServiceError> {
+        diesel::insert_into(secrets::table)
+            .values((
+                secrets::id.eq(id),
+                secrets::name.eq(name),
+                secrets::key_id.eq(sealed.key_id),
+                secrets::nonce.eq(sealed.nonce),
+                secrets::ciphertext.eq(sealed.ciphertext),
+            ))
+            .execute(connection)
+            .await?;
+        Ok(())
+    }
+
+    /// Renaming a secret that credentials name would leave them dangling, which the check of
+    /// the whole configuration that follows refuses.
+    async fn update(
+        connection: &mut AsyncPgConnection,
+        _: &Keyring,
+        current: SecretRow,
+        (name, sealed): Self::Changes,
+        version: i64,
+    ) -> Result<(), ServiceError> {
+        let sealed = sealed.unwrap_or_else(|| current.sealed());
+        diesel::update(secrets::table.find(current.id))
+            .set((
+                secrets::name.eq(name.unwrap_or(current.name)),
+                secrets::key_id.eq(sealed.key_id),
+                secrets::nonce.eq(sealed.nonce),
+                secrets::ciphertext.eq(sealed.ciphertext),
+                secrets::version.eq(version),
+                secrets::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(connection)
+            .await?;
+        Ok(())
+    }
+}
+
+fn seal_value(keyring: &Keyring, id: Uuid, value: &SecretString) -> Result<Sealed, ServiceError> {
     if value.expose_secret().is_empty() {
         return Err(ServiceError::Invalid {
             faults: vec![Fault::field("value", "must not be empty")],
         });
     }
     Ok(keyring.seal(value.expose_secret(), &SecretRow::context(id))?)
-}
-
-async fn find(connection: &mut AsyncPgConnection, id: Uuid) -> Result<SecretRow, ServiceError> {
-    secrets::table
-        .find(id)
-        .select(SecretRow::as_select())
-        .first(connection)
-        .await
-        .optional()?
-        .ok_or_else(|| not_found(KIND, id))
-}
-
-async fn ensure_free(
-    connection: &mut AsyncPgConnection,
-    name: &str,
-    except: Option<Uuid>,
-) -> Result<(), ServiceError> {
-    let holder: Option<Uuid> = secrets::table
-        .filter(secrets::name.eq(name))
-        .select(secrets::id)
-        .first(connection)
-        .await
-        .optional()?;
-    match holder {
-        Some(holder) if Some(holder) != except => Err(taken("name", name, KIND)),
-        _ => Ok(()),
-    }
 }
