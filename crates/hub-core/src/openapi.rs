@@ -14,7 +14,7 @@ pub use build::{
     string_header, string_schema, swagger_asset_operation, swagger_ui_operation, text_response,
 };
 use std::sync::OnceLock;
-pub use swagger_ui::{StaticFile, is_documentation, swagger_ui};
+pub use swagger_ui::{StaticFile, is_documentation, swagger_ui, swagger_ui_redirect};
 
 use utoipa::ToSchema;
 use utoipa::openapi::{OpenApi, RefOr, Schema};

@@ -193,6 +193,9 @@ where
             crate::openapi::spec_json(),
         )),
         Route::SwaggerUi => {
+            if let Some(location) = hub_core::openapi::swagger_ui_redirect(path) {
+                return Ok(redirect(location));
+            }
             let file = hub_core::openapi::swagger_ui(path).ok_or_else(|| unknown_route(path))?;
             Ok(static_response(
                 file.content_type,
@@ -396,6 +399,15 @@ fn static_response(content_type: &'static str, body: Bytes) -> Response<Response
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// A permanent redirect to `location`, relative to the path asked for.
+fn redirect(location: &'static str) -> Response<ResponseBody> {
+    let mut response = Response::new(full_body(Bytes::new()));
+    *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
+    let location = HeaderValue::from_static(location);
+    response.headers_mut().insert(header::LOCATION, location);
     response
 }
 

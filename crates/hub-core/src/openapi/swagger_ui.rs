@@ -3,7 +3,8 @@
 use super::{SPEC_PATH, UI_PATH};
 
 /// The page, and the script that points Swagger UI at [`SPEC_PATH`] of the same server.
-/// Asset paths are absolute so the page works at `/swagger-ui` and `/swagger-ui/` alike.
+/// Every path in them is relative to the page at [`UI_PATH`], so they work beneath any path
+/// prefix a proxy adds; `/swagger-ui/`, where they would not, redirects to the page.
 const PAGE: &[u8] = include_bytes!("index.html");
 const INITIALIZER: &[u8] = include_bytes!("swagger-initializer.js");
 
@@ -12,6 +13,12 @@ const INITIALIZER: &[u8] = include_bytes!("swagger-initializer.js");
 pub struct StaticFile {
     pub content_type: &'static str,
     pub body: &'static [u8],
+}
+
+/// Where to send a browser that asked for the page with a trailing slash: back to the page,
+/// by a path relative to the one asked for, so a proxy's prefix stays.
+pub fn swagger_ui_redirect(path: &str) -> Option<&'static str> {
+    (path.strip_suffix('/') == Some(UI_PATH)).then_some("../swagger-ui")
 }
 
 /// The Swagger UI file at `path`: the page at [`UI_PATH`], its assets at
@@ -75,22 +82,34 @@ mod tests {
 
     #[test]
     fn the_page_and_its_assets_are_embedded() {
-        let page = swagger_ui("/swagger-ui/").expect("the page");
+        let page = swagger_ui(UI_PATH).expect("the page");
         let html = std::str::from_utf8(page.body).expect("UTF-8");
         for asset in [
             "swagger-ui.css",
             "swagger-ui-bundle.js",
             "swagger-initializer.js",
         ] {
+            // Relative to the page, so beneath a proxy's prefix too.
+            assert!(
+                html.contains(&format!("\"swagger-ui/{asset}\"")),
+                "the page links {asset}"
+            );
             let path = format!("{UI_PATH}/{asset}");
-            assert!(html.contains(&path), "the page links {path}");
             assert!(
                 swagger_ui(&path).is_some_and(|file| !file.body.is_empty()),
                 "{path}"
             );
         }
         let script = std::str::from_utf8(INITIALIZER).expect("UTF-8");
-        assert!(script.contains(&format!("url: \"{SPEC_PATH}\"")));
+        let spec = SPEC_PATH.trim_start_matches('/');
+        assert!(script.contains(&format!("new URL(\"{spec}\", window.location.href)")));
+    }
+
+    #[test]
+    fn the_page_with_a_trailing_slash_redirects_to_itself() {
+        assert_eq!(swagger_ui_redirect("/swagger-ui/"), Some("../swagger-ui"));
+        assert_eq!(swagger_ui_redirect(UI_PATH), None);
+        assert_eq!(swagger_ui_redirect("/swagger-ui/swagger-ui.css"), None);
     }
 
     #[test]

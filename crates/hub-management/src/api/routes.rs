@@ -202,6 +202,9 @@ where
         Route::Spec => Ok(file("application/json", super::openapi::spec_json())),
         Route::SwaggerUi => {
             let path = parts.uri.path();
+            if let Some(location) = hub_core::openapi::swagger_ui_redirect(path) {
+                return Ok(redirect(location));
+            }
             let found = hub_core::openapi::swagger_ui(path)
                 .ok_or_else(|| ApiError::NotFound(format!("no route {path}")))?;
             Ok(file(found.content_type, Bytes::from_static(found.body)))
@@ -427,6 +430,15 @@ fn file(content_type: &'static str, body: Bytes) -> Response<Full<Bytes>> {
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// A permanent redirect to `location`, relative to the path asked for.
+fn redirect(location: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::MOVED_PERMANENTLY;
+    let location = HeaderValue::from_static(location);
+    response.headers_mut().insert(header::LOCATION, location);
     response
 }
 

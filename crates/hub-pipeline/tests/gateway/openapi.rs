@@ -2,12 +2,19 @@
 //! independent validator, and Swagger UI at `/swagger-ui` that a real browser renders from
 //! files the gateway serves itself, without an access key even where the API needs one.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use http::{Method, StatusCode};
+use http::{Method, Request, Response, StatusCode, Uri};
 use hub_testkit::MockConfig;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{Value, json};
+use tokio::net::TcpListener;
 
 use crate::common::Harness;
 
@@ -66,6 +73,70 @@ async fn swagger_ui_lists_every_operation_in_a_browser() {
         let rendered = format!("class=\"opblock-summary-path\" data-path=\"{path}\"");
         assert!(dom.contains(&rendered), "{path} is not listed:\n{dom}");
     }
+    assert!(dom.contains("Hub gateway"), "the spec's title is shown");
+    hub.stop().await;
+}
+
+/// The prefix [`prefix_proxy`] serves the gateway beneath.
+const PREFIX: &str = "/hub";
+
+/// A proxy that serves the gateway at `gateway` beneath [`PREFIX`], as an ingress routing by
+/// path does: it strips the prefix and forwards the rest; runs until the test ends.
+async fn prefix_proxy(gateway: SocketAddr) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let addr = listener.local_addr().expect("an address");
+    let client: Client<HttpConnector, Incoming> =
+        Client::builder(TokioExecutor::new()).build_http();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let client = client.clone();
+            let forward = service_fn(move |request: Request<Incoming>| {
+                let client = client.clone();
+                async move {
+                    let (mut parts, body) = request.into_parts();
+                    let path = parts.uri.path_and_query().map_or("/", |path| path.as_str());
+                    let rest = path
+                        .strip_prefix(PREFIX)
+                        .unwrap_or("/not-beneath-the-prefix");
+                    parts.uri =
+                        Uri::try_from(format!("http://{gateway}{rest}")).expect("a gateway URI");
+                    let answer: Response<Incoming> =
+                        client.request(Request::from_parts(parts, body)).await?;
+                    Ok::<_, hyper_util::client::legacy::Error>(answer)
+                }
+            });
+            tokio::spawn(async move {
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), forward);
+                let _ = connection.await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swagger_ui_works_beneath_a_proxys_path_prefix() {
+    let hub = locked().await;
+    let proxy = prefix_proxy(hub.addr).await;
+
+    let slash = hub.call(Method::GET, "/swagger-ui/", &[], "").await;
+    assert_eq!(slash.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(slash.headers["location"], "../swagger-ui");
+
+    // Through the redirect, then the page's files and the spec, all beneath the prefix.
+    let url = format!("http://{proxy}{PREFIX}/swagger-ui/");
+    let dom = tokio::task::spawn_blocking(move || {
+        hub_testkit::browser::dump_dom(&url, Duration::from_secs(15))
+    })
+    .await
+    .expect("the browser's task ends");
+
+    let rendered = "class=\"opblock-summary-path\" data-path=\"/api/v1/chat/completions\"";
+    assert!(dom.contains(rendered), "the operations are listed:\n{dom}");
     assert!(dom.contains("Hub gateway"), "the spec's title is shown");
     hub.stop().await;
 }
