@@ -9,17 +9,18 @@ use tokio::net::TcpStream;
 
 use crate::common::{GatewayProcess, command, mock_config};
 
-#[tokio::test]
-async fn sigterm_lets_an_open_stream_finish() {
+/// A gateway in front of an emulator that paces its stream `chunk_delay` apart, and a
+/// streamed chat call through it whose head has arrived.
+async fn open_stream(chunk_delay: Duration) -> (OpenAiMock, GatewayProcess, TcpStream) {
     let mock = OpenAiMock::start(MockConfig {
-        stream_chunk_delay: Duration::from_millis(60),
+        stream_chunk_delay: chunk_delay,
         ..MockConfig::default()
     })
     .await
     .unwrap();
     let (mut command, dir) = command(&mock_config(&mock.base_url()));
     command.env("MOCK_KEY", "any-key");
-    let mut gateway = GatewayProcess::start(command, dir);
+    let gateway = GatewayProcess::start(command, dir);
 
     let body = r#"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"one two three four five six seven eight"}]}"#;
     let request = format!(
@@ -34,6 +35,12 @@ async fn sigterm_lets_an_open_stream_finish() {
         first[..read].starts_with(b"HTTP/1.1 200"),
         "the stream has started"
     );
+    (mock, gateway, stream)
+}
+
+#[tokio::test]
+async fn sigterm_lets_an_open_stream_finish() {
+    let (_mock, mut gateway, mut stream) = open_stream(Duration::from_millis(60)).await;
 
     gateway.terminate();
     let mut rest = Vec::new();
@@ -69,29 +76,7 @@ async fn sigterm_lets_an_open_stream_finish() {
 #[tokio::test]
 async fn a_second_sigterm_stops_the_gateway_without_waiting_for_a_stream() {
     // A chunk every 2 s: the stream would run for about 20 s.
-    let mock = OpenAiMock::start(MockConfig {
-        stream_chunk_delay: Duration::from_secs(2),
-        ..MockConfig::default()
-    })
-    .await
-    .unwrap();
-    let (mut command, dir) = command(&mock_config(&mock.base_url()));
-    command.env("MOCK_KEY", "any-key");
-    let mut gateway = GatewayProcess::start(command, dir);
-
-    let body = r#"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"one two three four five six seven eight"}]}"#;
-    let request = format!(
-        "POST /v1/chat/completions HTTP/1.1\r\nhost: hub\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let mut stream = TcpStream::connect(gateway.addr).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut first = [0_u8; 64];
-    let read = stream.read(&mut first).await.unwrap();
-    assert!(
-        first[..read].starts_with(b"HTTP/1.1 200"),
-        "the stream has started"
-    );
+    let (_mock, mut gateway, mut stream) = open_stream(Duration::from_secs(2)).await;
 
     gateway.terminate();
     let waiting = std::iter::from_fn(|| gateway.logs.recv_timeout(Duration::from_secs(5)).ok())
