@@ -17,7 +17,7 @@ async fn open_stream(chunk_delay: Duration) -> (OpenAiMock, GatewayProcess, TcpS
         ..MockConfig::default()
     })
     .await
-    .unwrap();
+    .expect("the emulator starts");
     let (mut command, dir) = command(&mock_config(&mock.base_url()));
     command.env("MOCK_KEY", "any-key");
     let gateway = GatewayProcess::start(command, dir);
@@ -27,10 +27,15 @@ async fn open_stream(chunk_delay: Duration) -> (OpenAiMock, GatewayProcess, TcpS
         "POST /v1/chat/completions HTTP/1.1\r\nhost: hub\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
-    let mut stream = TcpStream::connect(gateway.addr).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut stream = TcpStream::connect(gateway.addr)
+        .await
+        .expect("the gateway accepts");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("the request is sent");
     let mut first = [0_u8; 64];
-    let read = stream.read(&mut first).await.unwrap();
+    let read = stream.read(&mut first).await.expect("the head arrives");
     assert!(
         first[..read].starts_with(b"HTTP/1.1 200"),
         "the stream has started"
