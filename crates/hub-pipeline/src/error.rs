@@ -50,13 +50,30 @@ pub enum GatewayError {
     Provider(#[from] hub_core::Error),
 }
 
+/// See [`GatewayError::log_text`].
+pub(crate) struct LogText<'a> {
+    error: &'a GatewayError,
+    content: bool,
+}
+
+impl std::fmt::Display for LogText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.error {
+            GatewayError::Provider(error) => {
+                std::fmt::Display::fmt(&spans::error_text(error, self.content), f)
+            }
+            other => std::fmt::Display::fmt(other, f),
+        }
+    }
+}
+
 impl GatewayError {
     /// What a log line may say of the error: a provider's message only when `content` may be
-    /// traced, as [`spans::error_text`] decides.
-    pub(crate) fn log_text(&self, content: bool) -> String {
-        match self {
-            GatewayError::Provider(error) => spans::error_text(error, content),
-            other => other.to_string(),
+    /// traced, as [`spans::error_text`] decides. Formatted only where it is written.
+    pub(crate) fn log_text(&self, content: bool) -> LogText<'_> {
+        LogText {
+            error: self,
+            content,
         }
     }
 

@@ -118,7 +118,7 @@ where
                     Err(error) => {
                         let status = error.status().as_u16();
                         let text = error.log_text(snapshot.trace_content);
-                        tracing::debug!(error = text, status, "refused");
+                        tracing::debug!(error = %text, status, "refused");
                         error.into_response()
                     }
                 };

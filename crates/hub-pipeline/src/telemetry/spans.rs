@@ -107,16 +107,28 @@ fn messages_json(messages: &[ChatMessage]) -> String {
 /// when `content` may be traced: a provider may quote the prompt it refused.
 pub(crate) fn record_error(span: &Span, error: &Error, content: bool) {
     span.set_attribute(attr::ERROR_TYPE, error_type(error));
-    span.set_status(Status::error(error_text(error, content)));
+    span.set_status(Status::error(error_text(error, content).to_string()));
 }
 
 /// What a log line or span may say of `error`: all of it when content may be traced, else
-/// [`Error::without_content`].
-pub(crate) fn error_text(error: &Error, content: bool) -> String {
-    if content {
-        error.to_string()
-    } else {
-        error.without_content().to_string()
+/// [`Error::without_content`]. Formatted only where it is written.
+pub(crate) fn error_text(error: &Error, content: bool) -> ErrorText<'_> {
+    ErrorText { error, content }
+}
+
+/// See [`error_text`].
+pub(crate) struct ErrorText<'a> {
+    error: &'a Error,
+    content: bool,
+}
+
+impl std::fmt::Display for ErrorText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.content {
+            std::fmt::Display::fmt(self.error, f)
+        } else {
+            std::fmt::Display::fmt(&self.error.without_content(), f)
+        }
     }
 }
 

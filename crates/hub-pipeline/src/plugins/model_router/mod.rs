@@ -172,8 +172,8 @@ impl Router {
 
             route.health.record_failure(&self.ejection);
             let attempt = progress.attempts;
-            let error_text = spans::error_text(&error, self.content);
-            tracing::warn!(model = %route.key, attempt, error = error_text, "attempt failed");
+            let text = spans::error_text(&error, self.content);
+            tracing::warn!(model = %route.key, attempt, error = %text, "attempt failed");
             let wait = retry::backoff(&self.retry, retry, retry_after(&error));
             progress.last_error = Some(error);
 
